@@ -1,0 +1,4 @@
+"""mmhtc: joint human parsing, pose estimation and edge detection for OpenMMLab."""
+from .version import __version__
+
+__all__ = ['__version__']

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Create .venv/ in the repository root with the OpenMMLab 1.x stack on a CPU machine
+# that has only Python 3.11, pip and gcc, install mmhtc editable and the test tools.
+#
+# mmcv 2.1.0 ships as source only; its C++ ops are compiled once (about 10 minutes on
+# two cores) and the wheel is cached in $MMHTC_CACHE (default ~/.cache/mmhtc), so a
+# later run on the same machine reuses it. A run whose venv is already complete and
+# whose pins have not changed returns in seconds.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PYTHON="${PYTHON:-python3.11}"
+VENV="$ROOT/.venv"
+CACHE="${MMHTC_CACHE:-$HOME/.cache/mmhtc}"
+
+TORCH=2.14.1
+TORCHVISION=0.29.1
+MMCV=2.1.0
+# torch >= 2.6 headers need C++20; mmcv 2.1.0's setup.py hard-codes C++17.
+MMCV_CXX_STD=c++20
+
+BUILD_TOOLS=("setuptools>=77.0.3,<81" wheel ninja psutil Cython "numpy>=1.24,<2.3")
+OPENMMLAB=(mmengine==0.10.7 mmsegmentation==1.2.2 mmpose==1.3.2 mmdet==3.3.0)
+# Runtime dependencies of the packages above, listed by hand because they are installed
+# with --no-deps: mmpose declares chumpy (does not import on Python 3.11, never used) and
+# an unpinned torchvision that would pull a second torch.
+RUNTIME=(addict "matplotlib>=3.7,<3.11" "opencv-python-headless>=4.8,<5" "pillow>=9,<12"
+         "scipy>=1.10,<1.16" shapely six ftfy regex json-tricks munkres pycocotools
+         prettytable terminaltables rich termcolor yapf tqdm PyYAML packaging platformdirs)
+TEST_TOOLS=("pytest>=7,<9" pyedgeeval)
+
+STAMP="$VENV/.mmhtc-setup"
+SIGNATURE="$(cat "$0" "$ROOT/setup.py" | sha256sum | cut -d' ' -f1)"
+if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$SIGNATURE" ]]; then
+    echo "setup_env: $VENV is up to date"
+    exit 0
+fi
+
+[[ -x "$VENV/bin/python" ]] || "$PYTHON" -m venv "$VENV"
+PIP=("$VENV/bin/python" -m pip --disable-pip-version-check)
+export PIP_NO_INPUT=1
+
+"${PIP[@]}" install -q "torch==$TORCH" "torchvision==$TORCHVISION" "${BUILD_TOOLS[@]}"
+
+mkdir -p "$CACHE"
+build_wheel() {  # name version: compile a source-only package once into $CACHE
+    local name="$1" version="$2" tag="torch$TORCH-$(uname -m)"
+    local dest="$CACHE/$name-$version-$tag"
+    if ! ls "$dest"/*.whl >/dev/null 2>&1; then
+        local work
+        work="$(mktemp -d)"
+        "${PIP[@]}" download -q --no-deps --no-build-isolation --no-binary :all: -d "$work" "$name==$version"
+        tar -xzf "$work"/*.tar.gz -C "$work"
+        local src
+        src="$(find "$work" -mindepth 1 -maxdepth 1 -type d | head -n 1)"
+        if [[ "$name" == mmcv ]]; then
+            sed -i "s/-std=c++17/-std=$MMCV_CXX_STD/g" "$src/setup.py"
+        fi
+        echo "setup_env: compiling $name $version (cached in $dest)"
+        MMCV_WITH_OPS=1 FORCE_CUDA=0 MAX_JOBS="${MAX_JOBS:-$(nproc)}" \
+            "${PIP[@]}" wheel -q --no-deps --no-build-isolation -w "$work/dist" "$src"
+        mkdir -p "$dest"
+        mv "$work"/dist/*.whl "$dest/"
+        rm -rf "$work"
+    fi
+    "${PIP[@]}" install -q --no-deps "$dest"/*.whl
+}
+build_wheel mmcv "$MMCV"
+# The PyPI wheel of xtcocotools is built against numpy 1 and fails to import on numpy 2.
+build_wheel xtcocotools 1.14.3
+
+"${PIP[@]}" install -q --no-deps "${OPENMMLAB[@]}"
+"${PIP[@]}" install -q "${RUNTIME[@]}" "${TEST_TOOLS[@]}"
+"${PIP[@]}" install -q --no-deps --no-build-isolation -e "$ROOT"
+
+"$VENV/bin/python" -c "import mmcv.ops, mmseg, mmpose, mmdet, torchvision, mmhtc; print('setup_env: mmcv', mmcv.__version__, 'mmseg', mmseg.__version__, 'mmpose', mmpose.__version__, 'mmhtc', mmhtc.__version__)"
+echo "$SIGNATURE" > "$STAMP"
