@@ -1,0 +1,67 @@
+# mmhtc's synthetic human data in LIP's layout (generated into data_root on first
+# use), with the joint parsing + edge + pose pipeline of the image-level models.
+dataset_type = 'SyntheticLIPDataset'
+data_root = 'data/synthetic_lip'
+crop_size = (128, 128)
+codec = dict(
+    type='MultiPersonHeatmap',
+    input_size=crop_size,
+    heatmap_size=(crop_size[0] // 4, crop_size[1] // 4),
+    sigma=2)
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadHumanAnnotations'),
+    dict(type='JointRandomFlip', prob=0.5),
+    dict(
+        type='JointRandomAffine',
+        input_size=crop_size,
+        scale_range=(0.75, 1.25),
+        rotate_range=30),
+    dict(type='mmseg.GenerateEdge', edge_width=3),
+    dict(type='mmpose.GenerateTarget', encoder=codec),
+    dict(type='mmseg.PhotoMetricDistortion'),
+    dict(type='PackHumanSegInputs'),
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='mmseg.Resize', scale=crop_size, keep_ratio=True),
+    dict(type='LoadHumanAnnotations'),
+    dict(type='PackHumanSegInputs'),
+]
+split = dict(
+    train=dict(
+        ann_file='TrainVal_images/train_id.txt',
+        pose_file='TrainVal_pose_annotations/lip_train_set.csv',
+        data_prefix=dict(
+            img_path='TrainVal_images/train_images',
+            seg_map_path='TrainVal_parsing_annotations/train_segmentations')),
+    val=dict(
+        ann_file='TrainVal_images/val_id.txt',
+        pose_file='TrainVal_pose_annotations/lip_val_set.csv',
+        data_prefix=dict(
+            img_path='TrainVal_images/val_images',
+            seg_map_path='TrainVal_parsing_annotations/val_segmentations')))
+train_dataloader = dict(
+    batch_size=8,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        pipeline=train_pipeline,
+        **split['train']))
+val_dataloader = dict(
+    batch_size=1,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        test_mode=True,
+        pipeline=test_pipeline,
+        **split['val']))
+test_dataloader = val_dataloader
+val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
+test_evaluator = val_evaluator

@@ -1,0 +1,3 @@
+from .multi_person_heatmap import MultiPersonHeatmap
+
+__all__ = ['MultiPersonHeatmap']

@@ -1,0 +1,12 @@
+from .atr import ATRHumanDataset
+from .base import BaseHumanDataset
+from .cihp import CIHPHumanDataset
+from .lip import LIPHumanDataset, SyntheticLIPDataset
+from .mpii import MPIIHumanDataset
+from .pascal_person_part import PascalPersonPartHumanDataset
+from .transforms import *  # noqa: F401,F403
+
+__all__ = [
+    'BaseHumanDataset', 'LIPHumanDataset', 'CIHPHumanDataset',
+    'ATRHumanDataset', 'MPIIHumanDataset', 'PascalPersonPartHumanDataset'
+]

@@ -1,0 +1,24 @@
+"""Shared fixtures: the real samples in ../shared/data and the synthetic LIP data."""
+import os.path as osp
+
+import pytest
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+SHARED_DATA = osp.join(osp.dirname(REPO_ROOT), 'shared', 'data')
+
+
+@pytest.fixture(scope='session')
+def shared_data() -> str:
+    """The folder of real dataset samples; tests using it skip without it."""
+    if not osp.isdir(SHARED_DATA):
+        pytest.skip(f'real samples not found at {SHARED_DATA}')
+    return SHARED_DATA
+
+
+@pytest.fixture(scope='session')
+def synthetic_lip(tmp_path_factory) -> str:
+    """A small synthetic dataset in LIP's layout (24 train, 8 val images)."""
+    from mmhtc.datasets.synthetic_lip import generate_synthetic_lip
+    root = str(tmp_path_factory.mktemp('synthetic_lip'))
+    generate_synthetic_lip(root, num_train=24, num_val=8, seed=0)
+    return root
