@@ -129,24 +129,34 @@ def test_joints_on_plausible_classes(hundred):
 
 
 def test_left_right_consistency(hundred):
-    """Each arm's / leg's pixels lie nearer its own side's joints than the other's."""
-    checked = 0
-    front_view = set()
+    """An arm's / leg's pixels lie nearer that side's joints than the other side's.
+
+    Checked on limbs that do not cross the body's midline (the thorax for arms, the
+    pelvis for legs): the centroid of a class's pixels must be nearer a joint of its
+    own limb than any joint of the opposite limb. A hand reaching past the midline
+    can legitimately fail this, so a small fraction of failures is tolerated; a
+    left/right mix-up (say in back views) fails far more.
+    """
+    limbs = ((15, [10, 11, 12], [13, 14, 15], 7), (14, [13, 14, 15], [10, 11, 12], 7),
+             (17, [0, 1, 2], [3, 4, 5], 6), (16, [3, 4, 5], [0, 1, 2], 6))
+    results, front_view = [], set()
     for sample in hundred:
-        label, x = sample['label'], sample['joints'][:, 0]
-        if not np.isnan(x[[12, 13]]).any():
-            front_view.add(bool(x[12] < x[13]))
-        for cls, own, other in ((15, [10, 11, 12], [13, 14, 15]),
-                                (14, [13, 14, 15], [10, 11, 12]),
-                                (17, [0, 1, 2], [3, 4, 5]), (16, [3, 4, 5], [0, 1, 2])):
-            cols = np.nonzero(label == cls)[1]
-            if cols.size < 30 or np.isnan(x[own]).all() or np.isnan(x[other]).all():
+        label, joints = sample['label'], sample['joints']
+        if not np.isnan(joints[[12, 13]]).any():
+            front_view.add(bool(joints[12, 0] < joints[13, 0]))
+        for cls, own, other, middle in limbs:
+            rows, cols = np.nonzero(label == cls)
+            if cols.size < 30 or np.isnan(joints[own + other + [middle]]).any():
                 continue
-            checked += 1
-            own_x, other_x = np.nanmean(x[own]), np.nanmean(x[other])
-            assert abs(cols.mean() - own_x) < abs(cols.mean() - other_x), (
-                sample['id'], cls)
-    assert checked > 150
+            own_side = np.sign(joints[own, 0] - joints[middle, 0])
+            other_side = np.sign(joints[other, 0] - joints[middle, 0])
+            if (own_side != own_side[0]).any() or (other_side != -own_side[0]).any():
+                continue
+            center = np.array([cols.mean(), rows.mean()])
+            own_dist = np.linalg.norm(joints[own] - center, axis=1).min()
+            other_dist = np.linalg.norm(joints[other] - center, axis=1).min()
+            results.append(own_dist < other_dist)
+    assert len(results) > 150 and np.mean(results) > 0.97
     # Front views (right side on the image left) and back views both occur.
     assert front_view == {False, True}
 

@@ -5,6 +5,9 @@ Keypoint definitions follow mmpose's ``dataset_info`` format and are parsed with
 :func:`mmpose.datasets.datasets.utils.parse_pose_metainfo`; where mmpose already ships
 a definition (MPII = LIP order, COCO) its config file is referenced.
 """
+import os.path as osp
+
+import mmpose
 from mmseg.datasets import LIPDataset
 
 LIP_CLASSES = LIPDataset.METAINFO['classes']
@@ -34,10 +37,12 @@ PASCAL_PERSON_PART_PALETTE = ([0, 0, 0], [128, 0, 0], [0, 128, 0],
                               [128, 128, 0], [0, 0, 128], [128, 0, 128],
                               [0, 128, 128])
 
+_MMPOSE_DATASET_INFO = osp.join(
+    osp.dirname(mmpose.__file__), '.mim', 'configs', '_base_', 'datasets')
 #: LIP's 16 joints are MPII's, in MPII's order.
-MPII_KEYPOINTS = dict(from_file='configs/_base_/datasets/mpii.py')
+MPII_KEYPOINTS = dict(from_file=osp.join(_MMPOSE_DATASET_INFO, 'mpii.py'))
 #: Pose pseudo-labels of CIHP and ATR come from COCO-trained estimators.
-COCO_KEYPOINTS = dict(from_file='configs/_base_/datasets/coco.py')
+COCO_KEYPOINTS = dict(from_file=osp.join(_MMPOSE_DATASET_INFO, 'coco.py'))
 
 
 def _keypoint(name: str, kid: int, swap: str, kind: str) -> dict:

@@ -41,6 +41,19 @@ SPLITS = (('train', 1), ('val', 2))
 DATA_DIRS = ('TrainVal_images', 'TrainVal_parsing_annotations',
              'TrainVal_pose_annotations')
 MARKER = 'SYNTHETIC.md'
+MARKER_TEXT = """# SYNTHETIC data in the LIP layout
+
+Every image, parsing label and pose annotation in this folder is synthetic, drawn
+by mmhtc's generator (`mmhtc/datasets/synthetic_lip.py`) from random skeletons,
+clothes and backgrounds. None of it comes from the real LIP dataset; only the
+layout, file formats, class ids and joint order follow LIP.
+
+- seed: {seed}
+- train images: {num_train}
+- val images: {num_val}
+
+{parameters}
+"""
 
 #: Joint index -> LIP classes the pixels at and around that joint may have.
 PLAUSIBLE_CLASSES: Dict[int, Tuple[int, ...]] = {
@@ -492,6 +505,11 @@ def _make_sample(seed: int, split_no: int,
     return image_id, image, label, ','.join(fields)
 
 
+def _imwrite(path: str, array: np.ndarray, *params: int) -> None:
+    if not cv2.imwrite(path, array, list(params)):
+        raise IOError(f'cannot write {path}')
+
+
 def _write_split(root: str, split: str, split_no: int, num: int, seed: int) -> None:
     """Write the images, labels, id list and pose CSV of one split."""
     image_dir = osp.join(root, DATA_DIRS[0], f'{split}_images')
@@ -501,12 +519,9 @@ def _write_split(root: str, split: str, split_no: int, num: int, seed: int) -> N
     ids, rows = [], []
     for index in range(num):
         image_id, image, label, row = _make_sample(seed, split_no, index)
-        for path, array, params in (
-                (osp.join(image_dir, f'{image_id}.jpg'), image,
-                 [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY]),
-                (osp.join(label_dir, f'{image_id}.png'), label, [])):
-            if not cv2.imwrite(path, array, params):
-                raise IOError(f'cannot write {path}')
+        _imwrite(osp.join(image_dir, f'{image_id}.jpg'), image,
+                 cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY)
+        _imwrite(osp.join(label_dir, f'{image_id}.png'), label)
         ids.append(image_id)
         rows.append(row)
     with open(osp.join(root, DATA_DIRS[0], f'{split}_id.txt'), 'w') as f:
@@ -534,10 +549,11 @@ def generate_synthetic_lip(root: str, num_train: int = 300, num_val: int = 60,
     parameters = (f'Generator: mmhtc.datasets.synthetic_lip v{GENERATOR_VERSION}, '
                   f'seed={seed}, num_train={num_train}, num_val={num_val}')
     marker = osp.join(root, MARKER)
-    if osp.isfile(marker):
+    if osp.isfile(marker) and all(osp.isdir(osp.join(root, d)) for d in DATA_DIRS):
         with open(marker) as f:
             if parameters in f.read().splitlines():
                 return
+    if osp.isfile(marker):
         os.remove(marker)
     os.makedirs(root, exist_ok=True)
     staging = tempfile.mkdtemp(prefix='.synthetic_lip_', dir=root)
@@ -549,15 +565,8 @@ def generate_synthetic_lip(root: str, num_train: int = 300, num_val: int = 60,
                 shutil.rmtree(osp.join(root, name))
             os.replace(osp.join(staging, name), osp.join(root, name))
         with open(osp.join(staging, MARKER), 'w') as f:
-            f.write('# SYNTHETIC data in the LIP layout\n\n'
-                    'Every image, parsing label and pose annotation in this folder is '
-                    "synthetic,\ndrawn by mmhtc's generator "
-                    '(`mmhtc/datasets/synthetic_lip.py`) from random\nskeletons, '
-                    'clothes and backgrounds. None of it comes from the real LIP\n'
-                    'dataset; only the layout, file formats, class ids and joint order '
-                    'follow LIP.\n\n'
-                    f'- seed: {seed}\n- train images: {num_train}\n'
-                    f'- val images: {num_val}\n\n{parameters}\n')
+            f.write(MARKER_TEXT.format(seed=seed, num_train=num_train,
+                                       num_val=num_val, parameters=parameters))
         os.replace(osp.join(staging, MARKER), marker)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -17,7 +17,7 @@ class LoadHumanAnnotations(LoadAnnotations):
     classes, so a bad label file stops with its name instead of training on wrong
     targets.
 
-    Required keys: ``img_shape`` (or ``ori_shape``); optional ``seg_map_path``,
+    Required keys: ``ori_shape`` (set by the image loader); optional ``seg_map_path``,
     ``edge_map_path``, ``classes``.
 
     Added keys: ``gt_seg_map`` (H, W) uint8 class ids, 255 = ignore;
@@ -34,9 +34,7 @@ class LoadHumanAnnotations(LoadAnnotations):
                  imdecode_backend: str = 'pillow',
                  backend_args=None) -> None:
         super().__init__(
-            reduce_zero_label=False,
-            imdecode_backend=imdecode_backend,
-            backend_args=backend_args)
+            imdecode_backend=imdecode_backend, backend_args=backend_args)
         self.ignore_index = ignore_index
 
     def transform(self, results: dict) -> dict:
@@ -58,7 +56,7 @@ class LoadHumanAnnotations(LoadAnnotations):
         return results
 
     def _check_sizes(self, results: dict) -> None:
-        shape = tuple(results.get('img_shape', results.get('ori_shape'))[:2])
+        shape = tuple(results['ori_shape'][:2])
         for key, path_key in (('gt_seg_map', 'seg_map_path'),
                               ('gt_edge_map', 'edge_map_path')):
             if key not in results:
