@@ -39,17 +39,25 @@ fi
 [[ -x "$VENV/bin/python" ]] || "$PYTHON" -m venv "$VENV"
 PIP=("$VENV/bin/python" -m pip --disable-pip-version-check)
 export PIP_NO_INPUT=1
+# Expected pip messages, dropped: package indexes of the machine that lack a package,
+# and the requirements left out on purpose (chumpy; opencv-python, replaced by its
+# headless build).
+EXPECTED_NOISE='is ignored: it is neither a file nor a directory'
+EXPECTED_NOISE+='|dependency resolver does not currently take into account'
+EXPECTED_NOISE+='|requires (chumpy|opencv-python)'
+pip_run() { "${PIP[@]}" "$@" 2> >(grep -Ev "$EXPECTED_NOISE" >&2); }
 
-"${PIP[@]}" install -q "torch==$TORCH" "torchvision==$TORCHVISION" "${BUILD_TOOLS[@]}"
+pip_run install -q "torch==$TORCH" "torchvision==$TORCHVISION" "${BUILD_TOOLS[@]}"
 
 mkdir -p "$CACHE"
 build_wheel() {  # name version: compile a source-only package once into $CACHE
-    local name="$1" version="$2" tag="torch$TORCH-$(uname -m)"
+    local name="$1" version="$2"
+    local tag="torch$TORCH-$("$VENV/bin/python" -c "import sys; print(f'cp{sys.version_info[0]}{sys.version_info[1]}')")-$(uname -m)"
     local dest="$CACHE/$name-$version-$tag"
     if ! ls "$dest"/*.whl >/dev/null 2>&1; then
         local work
         work="$(mktemp -d)"
-        "${PIP[@]}" download -q --no-deps --no-build-isolation --no-binary :all: -d "$work" "$name==$version"
+        pip_run download -q --no-deps --no-build-isolation --no-binary :all: -d "$work" "$name==$version"
         tar -xzf "$work"/*.tar.gz -C "$work"
         local src
         src="$(find "$work" -mindepth 1 -maxdepth 1 -type d | head -n 1)"
@@ -58,20 +66,20 @@ build_wheel() {  # name version: compile a source-only package once into $CACHE
         fi
         echo "setup_env: compiling $name $version (cached in $dest)"
         MMCV_WITH_OPS=1 FORCE_CUDA=0 MAX_JOBS="${MAX_JOBS:-$(nproc)}" \
-            "${PIP[@]}" wheel -q --no-deps --no-build-isolation -w "$work/dist" "$src"
+            pip_run wheel -q --no-deps --no-build-isolation -w "$work/dist" "$src"
         mkdir -p "$dest"
         mv "$work"/dist/*.whl "$dest/"
         rm -rf "$work"
     fi
-    "${PIP[@]}" install -q --no-deps "$dest"/*.whl
+    pip_run install -q --no-deps "$dest"/*.whl
 }
 build_wheel mmcv "$MMCV"
 # The PyPI wheel of xtcocotools is built against numpy 1 and fails to import on numpy 2.
 build_wheel xtcocotools 1.14.3
 
-"${PIP[@]}" install -q --no-deps "${OPENMMLAB[@]}"
-"${PIP[@]}" install -q "${RUNTIME[@]}" "${TEST_TOOLS[@]}"
-"${PIP[@]}" install -q --no-deps --no-build-isolation -e "$ROOT"
+pip_run install -q --no-deps "${OPENMMLAB[@]}"
+pip_run install -q "${RUNTIME[@]}" "${TEST_TOOLS[@]}"
+pip_run install -q --no-deps --no-build-isolation -e "$ROOT"
 
 "$VENV/bin/python" -c "import mmcv.ops, mmseg, mmpose, mmdet, torchvision, mmhtc; print('setup_env: mmcv', mmcv.__version__, 'mmseg', mmseg.__version__, 'mmpose', mmpose.__version__, 'mmhtc', mmhtc.__version__)"
 echo "$SIGNATURE" > "$STAMP"
