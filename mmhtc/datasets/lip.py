@@ -1,6 +1,8 @@
 """LIP (Look Into Person): single-person parsing (20 classes) and pose (16 joints)."""
 from typing import Dict
 
+from mmengine.dist import barrier, get_dist_info
+
 from ..registry import DATASETS, register_into
 from .base import BaseHumanDataset
 from .metainfo import (LIP_CLASS_FLIP_PAIRS, LIP_CLASSES, LIP_PALETTE,
@@ -70,5 +72,8 @@ class SyntheticLIPDataset(LIPHumanDataset):
                  num_val: int = 60,
                  seed: int = 0,
                  **kwargs) -> None:
-        generate_synthetic_lip(data_root, num_train, num_val, seed)
+        # One process writes the data; in distributed runs the others wait for it.
+        if get_dist_info()[0] == 0:
+            generate_synthetic_lip(data_root, num_train, num_val, seed)
+        barrier()
         super().__init__(data_root=data_root, **kwargs)

@@ -1,5 +1,6 @@
 # mmhtc's synthetic human data in LIP's layout (generated into data_root on first
-# use), with the joint parsing + edge + pose pipeline of the image-level models.
+# use), with LIP's image-level pipeline at the demo's small input size.
+_base_ = './lip_parsing.py'
 dataset_type = 'SyntheticLIPDataset'
 data_root = 'data/synthetic_lip'
 crop_size = (128, 128)
@@ -17,46 +18,24 @@ train_pipeline = [
         input_size=crop_size,
         scale_range=(0.75, 1.25),
         rotate_range=30),
-    dict(type='mmseg.GenerateEdge', edge_width=3),
+    dict(type='GenerateEdge', edge_width=3),
     dict(type='mmpose.GenerateTarget', encoder=codec),
-    dict(type='mmseg.PhotoMetricDistortion'),
+    dict(type='PhotoMetricDistortion'),
     dict(type='PackHumanSegInputs'),
 ]
 test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='mmseg.Resize', scale=crop_size, keep_ratio=True),
+    dict(type='Resize', scale=crop_size, keep_ratio=True),
     dict(type='LoadHumanAnnotations'),
     dict(type='PackHumanSegInputs'),
 ]
 train_dataloader = dict(
     batch_size=8,
     num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='TrainVal_images/train_id.txt',
-        pose_file='TrainVal_pose_annotations/lip_train_set.csv',
-        data_prefix=dict(
-            img_path='TrainVal_images/train_images',
-            seg_map_path='TrainVal_parsing_annotations/train_segmentations'),
-        pipeline=train_pipeline))
+        type=dataset_type, data_root=data_root, pipeline=train_pipeline))
 val_dataloader = dict(
-    batch_size=1,
     num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='TrainVal_images/val_id.txt',
-        pose_file='TrainVal_pose_annotations/lip_val_set.csv',
-        data_prefix=dict(
-            img_path='TrainVal_images/val_images',
-            seg_map_path='TrainVal_parsing_annotations/val_segmentations'),
-        test_mode=True,
-        pipeline=test_pipeline))
+        type=dataset_type, data_root=data_root, pipeline=test_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
-test_evaluator = val_evaluator
