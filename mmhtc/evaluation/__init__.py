@@ -1,0 +1,2 @@
+"""Evaluation metrics of the papers."""
+__all__ = []

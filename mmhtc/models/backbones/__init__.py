@@ -1,0 +1,2 @@
+"""Backbones: BDCN (VGG16 trunk with ID blocks)."""
+__all__ = []
