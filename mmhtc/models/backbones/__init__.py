@@ -1,2 +1,4 @@
 """Backbones: BDCN (VGG16 trunk with ID blocks)."""
-__all__ = []
+from .bdcn import BDCN
+
+__all__ = ['BDCN']

@@ -1,0 +1,317 @@
+"""Edge detection evaluation with the BSDS boundary benchmark protocol.
+
+Re-implementation of the BSDS500 benchmark (``evaluation_bdry_image.m`` and
+``collect_eval_bdry.m``) for one ground truth per image, with numpy, scipy and
+scikit-image only:
+
+* :func:`edge_counts` gives, per image and threshold, the four BSDS counts
+  ``(cntR, sumR, cntP, sumP)``: matched ground-truth edge pixels, ground-truth
+  edge pixels, matched predicted edge pixels and predicted edge pixels.
+* :func:`edge_scores` turns the counts of a dataset into ODS, OIS and AP.
+
+Matching. BSDS's ``correspondPixels`` solves a min-cost assignment in which an
+unmatched pixel costs far more than any matched pair, so its optimum has the
+largest possible number of pairs, and among those the smallest total distance.
+Only the number of pairs enters the counts, so an exact maximum-cardinality
+bipartite matching (Hopcroft-Karp, :func:`scipy.sparse.csgraph.
+maximum_bipartite_matching`) gives the counts of that optimum. BSDS's solver
+connects the outlier nodes of its graph sparsely and at random, so it can miss
+the optimum by a few pairs; the counts here are the exact optimum and are
+deterministic.
+"""
+from typing import Dict, Sequence, Union
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import maximum_bipartite_matching
+from scipy.spatial import cKDTree
+from skimage.morphology import thin as skimage_thin
+
+Thresholds = Union[int, Sequence[float], np.ndarray]
+
+#: Steps of the linear interpolation between consecutive thresholds that ODS
+#: searches (``d = 0, 0.01, ..., 1`` as pyEdgeEval; BSDS's MATLAB uses 100).
+ODS_INTERP_STEPS = 101
+#: Recall levels at which AP samples the precision-recall curve.
+AP_RECALL_LEVELS = np.linspace(0., 1., 101)
+
+
+def edge_thresholds(thresholds: Thresholds = 99) -> np.ndarray:
+    """The thresholds applied to the predicted edge probabilities.
+
+    Args:
+        thresholds: An int N for BSDS's N thresholds
+            ``linspace(1 / (N + 1), 1 - 1 / (N + 1), N)``, or the thresholds.
+
+    Returns:
+        np.ndarray: The thresholds, shape (T, ), float64.
+    """
+    if isinstance(thresholds, (int, np.integer)):
+        if thresholds < 1:
+            raise ValueError(f'need at least one threshold, got {thresholds}')
+        step = 1. / (thresholds + 1)
+        return np.linspace(step, 1. - step, thresholds)
+    values = np.asarray(thresholds, dtype=np.float64)
+    if values.ndim != 1 or values.size == 0:
+        raise ValueError('thresholds must be an int or a non-empty 1-D array, '
+                         f'got shape {values.shape}')
+    return values
+
+
+def match_radius(shape: Sequence[int], max_dist: float = 0.0075) -> float:
+    """The matching radius of BSDS for an image of ``shape``.
+
+    Two pixels at integer offset ``(u, v)`` may match when
+    ``u**2 + v**2 <= (max_dist * diagonal)**2``. As the squared offset is an
+    integer, the returned radius is ``sqrt(floor((max_dist * diagonal)**2))``
+    plus a margin far below the gap to the next possible distance, so that a
+    floating-point distance test reproduces the integer test exactly.
+
+    Args:
+        shape: The image shape (H, W).
+        max_dist: The tolerance as a fraction of the image diagonal.
+
+    Returns:
+        float: The radius in pixels.
+    """
+    height, width = shape[:2]
+    squared = (max_dist * np.hypot(height, width))**2
+    return float(np.sqrt(np.floor(squared + 1e-9))) + 1e-6
+
+
+def count_matches(pred_yx: np.ndarray, gt_tree: cKDTree,
+                  radius: float) -> int:
+    """Size of a maximum one-to-one matching of predicted to GT edge pixels.
+
+    A predicted and a ground-truth pixel may be paired when their Euclidean
+    distance is at most ``radius``; each pixel is used at most once.
+
+    Args:
+        pred_yx: Predicted edge pixel coordinates, shape (N, 2).
+        gt_tree: KD-tree of the ground-truth edge pixel coordinates (M, 2).
+        radius: The matching radius in pixels.
+
+    Returns:
+        int: The number of matched pairs (equal to the matched predicted and
+        the matched ground-truth pixels).
+    """
+    if len(pred_yx) == 0 or gt_tree.n == 0:
+        return 0
+    pairs = cKDTree(pred_yx).sparse_distance_matrix(
+        gt_tree, radius, output_type='ndarray')
+    if len(pairs) == 0:
+        return 0
+    graph = csr_matrix((np.ones(len(pairs), dtype=np.int8),
+                        (pairs['i'], pairs['j'])),
+                       shape=(len(pred_yx), gt_tree.n))
+    matches = maximum_bipartite_matching(graph, perm_type='column')
+    return int(np.count_nonzero(matches >= 0))
+
+
+def thin_edges(edges: np.ndarray) -> np.ndarray:
+    """Thin a binary edge map to one-pixel-wide curves.
+
+    :func:`skimage.morphology.thin` run to convergence, as BSDS's
+    ``bwmorph(pb, 'thin', inf)``, on the bounding box of the edge pixels only
+    (the result outside it is empty either way).
+
+    Args:
+        edges: Binary edge map, shape (H, W).
+
+    Returns:
+        np.ndarray: The thinned map, shape (H, W), bool.
+    """
+    thinned = np.zeros(edges.shape, dtype=bool)
+    rows = np.flatnonzero(edges.any(axis=1))
+    if rows.size == 0:
+        return thinned
+    cols = np.flatnonzero(edges.any(axis=0))
+    box = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
+    thinned[box] = skimage_thin(edges[box])
+    return thinned
+
+
+def edge_counts(pred: np.ndarray,
+                gt: np.ndarray,
+                thresholds: Thresholds = 99,
+                max_dist: float = 0.0075,
+                thin: bool = True,
+                ignore_index: int = 255) -> np.ndarray:
+    """BSDS counts of one image at every threshold.
+
+    For each threshold ``t``: the predicted edges are ``pred >= t``, thinned
+    with :func:`thin_edges` when ``thin``; predicted pixels on ignored GT
+    pixels are then dropped. The remaining predicted edge pixels are matched
+    one-to-one to the GT edge pixels within :func:`match_radius` by
+    :func:`count_matches`.
+
+    Ignored pixels (``gt == ignore_index``) are neither GT edges nor counted
+    predictions: they enter none of the four counts and cannot be matched.
+    Every other non-zero GT pixel is an edge.
+
+    Args:
+        pred: Edge probabilities in [0, 1], shape (H, W).
+        gt: Ground-truth edges, shape (H, W): 0 background, non-zero edge,
+            ``ignore_index`` ignored.
+        thresholds: See :func:`edge_thresholds`.
+        max_dist: The matching tolerance as a fraction of the image diagonal.
+        thin: Whether to thin the binarised predictions.
+        ignore_index: The GT value of ignored pixels.
+
+    Returns:
+        np.ndarray: Counts of shape (T, 4), int64, columns: matched GT edge
+        pixels, GT edge pixels, matched predicted edge pixels, predicted edge
+        pixels. Recall is ``col0 / col1``, precision ``col2 / col3``.
+    """
+    pred = np.asarray(pred, dtype=np.float64)
+    gt = np.asarray(gt)
+    if pred.ndim != 2 or pred.shape != gt.shape:
+        raise ValueError('pred and gt must be 2-D maps of the same shape, got '
+                         f'{pred.shape} and {gt.shape}')
+    if not np.isfinite(pred).all():
+        raise ValueError('pred has NaN or infinite values')
+    thresholds = edge_thresholds(thresholds)
+    kept = gt != ignore_index
+    gt_tree = cKDTree(np.argwhere(kept & (gt != 0)))
+    radius = match_radius(pred.shape, max_dist)
+
+    # Equal numbers of pixels above two thresholds mean equal binary maps.
+    values = np.sort(pred, axis=None)
+    num_above = values.size - np.searchsorted(values, thresholds, side='left')
+    _, first, inverse = np.unique(
+        num_above, return_index=True, return_inverse=True)
+
+    counts = np.zeros((len(first), 4), dtype=np.int64)
+    counts[:, 1] = gt_tree.n
+    for row, threshold in enumerate(thresholds[first]):
+        edges = pred >= threshold
+        if thin:
+            edges = thin_edges(edges)
+        pred_yx = np.argwhere(edges & kept)
+        matched = count_matches(pred_yx, gt_tree, radius)
+        counts[row, [0, 2, 3]] = matched, matched, len(pred_yx)
+    return counts[inverse.reshape(-1)]
+
+
+def _precision_recall(counts: np.ndarray) -> np.ndarray:
+    """Recall and precision of counts (..., 4), 0 where undefined.
+
+    Returns:
+        np.ndarray: Shape (..., 2): recall, precision.
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    hits, totals = counts[..., [0, 2]], counts[..., [1, 3]]
+    return hits / np.where(totals == 0, 1., totals)
+
+
+def f_measure(recall: np.ndarray, precision: np.ndarray) -> np.ndarray:
+    """F1 score ``2 P R / (P + R)``, 0 where ``P + R == 0``."""
+    total = recall + precision
+    return 2. * recall * precision / np.where(total == 0, 1., total)
+
+
+def _interpolated_max_f(thresholds: np.ndarray, recall: np.ndarray,
+                        precision: np.ndarray) -> Dict[str, float]:
+    """BSDS's ``maxF``: best F on the PR curve interpolated linearly.
+
+    Candidates are the first threshold and, between each pair of consecutive
+    thresholds ``i - 1, i``, the points ``x[i] * d + x[i - 1] * (1 - d)``
+    (for x in thresholds, recall, precision) with ``d`` on
+    :data:`ODS_INTERP_STEPS` steps of [0, 1]. Ties keep the first candidate.
+
+    Args:
+        thresholds, recall, precision: Shape (T, ).
+
+    Returns:
+        dict: ``threshold``, ``recall``, ``precision`` and ``f`` of the best.
+    """
+    weights = np.linspace(0., 1., ODS_INTERP_STEPS)[None]
+    curves = []
+    for values in (thresholds, recall, precision):
+        between = values[1:, None] * weights + values[:-1, None] * (1 - weights)
+        curves.append(np.concatenate([values[:1], between.reshape(-1)]))
+    scores = f_measure(curves[1], curves[2])
+    best = int(np.argmax(scores))
+    return dict(
+        threshold=float(curves[0][best]),
+        recall=float(curves[1][best]),
+        precision=float(curves[2][best]),
+        f=float(scores[best]))
+
+
+def _area_under_pr(recall: np.ndarray, precision: np.ndarray) -> float:
+    """BSDS's ``Area_PR`` (reported as AP).
+
+    The curve through the points of distinct recall (for a repeated recall,
+    the point of the lowest threshold), interpolated linearly at the recall
+    levels :data:`AP_RECALL_LEVELS` ``0, 0.01, ..., 1`` and taken as 0
+    outside its recall range, summed and multiplied by 0.01. 0 when the
+    curve has fewer than two distinct recalls.
+    """
+    recall_unique, index = np.unique(recall, return_index=True)
+    if recall_unique.size < 2:
+        return 0.
+    sampled = np.interp(
+        AP_RECALL_LEVELS,
+        recall_unique,
+        precision[index],
+        left=0.,
+        right=0.)
+    return float(sampled.sum() * 0.01)
+
+
+def edge_scores(counts: Union[np.ndarray, Sequence[np.ndarray]],
+                thresholds: Thresholds = 99) -> Dict[str, float]:
+    """ODS, OIS and AP of a dataset from the counts of its images.
+
+    With recall ``R = cntR / sumR`` and precision ``P = cntP / sumP`` (0 when
+    the denominator is 0) and ``F = 2 P R / (P + R)``:
+
+    * ODS (optimal dataset scale): the counts are summed over the images at
+      each threshold; ODS is the best F of that dataset PR curve, interpolated
+      between consecutive thresholds as BSDS's ``maxF``
+      (:func:`_interpolated_max_f`).
+    * OIS (optimal image scale): each image takes its own best threshold (the
+      first of the thresholds with the highest F of the image, without
+      interpolation); the counts at those thresholds are summed over the
+      images and OIS is their F.
+    * AP: BSDS's area under the dataset PR curve (:func:`_area_under_pr`).
+
+    Args:
+        counts: Per-image counts from :func:`edge_counts`, shape (N, T, 4)
+            or N arrays of shape (T, 4).
+        thresholds: The thresholds the counts were taken at, see
+            :func:`edge_thresholds`.
+
+    Returns:
+        dict: ``ODS``, ``OIS``, ``AP`` as fractions in [0, 1], and
+        ``ODS_threshold``, ``ODS_recall``, ``ODS_precision``,
+        ``OIS_recall``, ``OIS_precision``.
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    thresholds = edge_thresholds(thresholds)
+    if counts.ndim != 3 or counts.shape[1:] != (len(thresholds), 4):
+        raise ValueError(f'counts must have shape (N, {len(thresholds)}, 4), '
+                         f'got {counts.shape}')
+    if counts.shape[0] == 0:
+        raise ValueError('no image to score')
+
+    dataset_recall, dataset_precision = _precision_recall(
+        counts.sum(axis=0)).T
+    ods = _interpolated_max_f(thresholds, dataset_recall, dataset_precision)
+
+    image_recall, image_precision = np.moveaxis(_precision_recall(counts), -1,
+                                                0)
+    best = np.argmax(f_measure(image_recall, image_precision), axis=1)
+    best_counts = counts[np.arange(len(counts)), best].sum(axis=0)
+    ois_recall, ois_precision = _precision_recall(best_counts)
+
+    return dict(
+        ODS=ods['f'],
+        OIS=float(f_measure(ois_recall, ois_precision)),
+        AP=_area_under_pr(dataset_recall, dataset_precision),
+        ODS_threshold=ods['threshold'],
+        ODS_recall=ods['recall'],
+        ODS_precision=ods['precision'],
+        OIS_recall=float(ois_recall),
+        OIS_precision=float(ois_precision))

@@ -1,0 +1,168 @@
+"""The task feature encoders of HTCorrM (Sec. 3.2).
+
+Each encoder turns backbone features into a task feature of C channels at the size of
+the low-level feature G1, so that the three task features can be correlated pixel by
+pixel.
+"""
+from typing import Optional, Sequence, Tuple
+
+import torch
+from mmcv.cnn import ConvModule
+from mmengine.model import BaseModule
+from mmseg.models.decode_heads.aspp_head import ASPPModule
+from mmseg.models.utils import resize
+from torch import Tensor, nn
+
+from ...registry import POSE_MODELS, SEG_MODELS, register_into
+
+
+@register_into(SEG_MODELS, POSE_MODELS)
+class ParsingEncoder(BaseModule):
+    """ASPP on a deep feature, upsampled and joined with the low-level feature G1.
+
+    Five ASPP branches (global pooling, 1 x 1, 3 x 3 with dilations 12, 24, 36) are
+    concatenated and reduced to ``channels`` (with dropout), upsampled to G1's size,
+    concatenated with G1 and fused by a 1 x 1 convolution: :math:`F_p`.
+
+    Args:
+        in_channels: Channels of (deep feature, G1).
+        channels: C, the output channels (paper: 512).
+        aspp_channels: Channels of each ASPP branch. Default: 256.
+        dilations: Dilations of the 3 x 3 ASPP branches. Default: (12, 24, 36).
+        dropout: Dropout after the ASPP reduction. Default: 0.1.
+        norm_cfg, act_cfg: Normalisation and activation of the convolutions.
+    """
+
+    def __init__(self,
+                 in_channels: Tuple[int, int],
+                 channels: int,
+                 aspp_channels: int = 256,
+                 dilations: Sequence[int] = (12, 24, 36),
+                 dropout: float = 0.1,
+                 norm_cfg: Optional[dict] = None,
+                 act_cfg: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        deep_channels, low_channels = in_channels
+        conv = dict(norm_cfg=norm_cfg or dict(type='BN'),
+                    act_cfg=act_cfg or dict(type='ReLU'))
+        self.image_pool = nn.Sequential(
+            nn.AdaptiveAvgPool2d(1),
+            ConvModule(deep_channels, aspp_channels, 1, **conv))
+        self.aspp = ASPPModule((1, ) + tuple(dilations), deep_channels,
+                               aspp_channels, None, **conv)
+        self.reduce = nn.Sequential(
+            ConvModule((len(dilations) + 2) * aspp_channels, channels, 1,
+                       **conv), nn.Dropout2d(dropout))
+        self.fuse = ConvModule(channels + low_channels, channels, 1, **conv)
+
+    def forward(self, deep: Tensor, low: Tensor) -> Tensor:
+        """(B, C_deep, h, w), (B, C_low, H, W) -> F_p (B, C, H, W)."""
+        pooled = resize(self.image_pool(deep), deep.shape[2:], mode='bilinear')
+        context = self.reduce(torch.cat([pooled] + self.aspp(deep), 1))
+        context = resize(context, low.shape[2:], mode='bilinear')
+        return self.fuse(torch.cat([context, low], 1))
+
+
+@register_into(SEG_MODELS, POSE_MODELS)
+class PoseEncoder(BaseModule):
+    """Two 4 x 4 stride-2 transposed convolutions (SimpleBaseline), or two 3 x 3
+    convolutions (HTCorrM Tab. 10a, ``mode='conv'``), resized to G1's size: F_k.
+
+    Args:
+        in_channels: Channels of the input feature.
+        channels: C, the output channels.
+        mid_channels: Channels after the first layer. Default: 256.
+        mode: ``'deconv'`` (x4 upsampling) or ``'conv'``. Default: 'deconv'.
+        norm_cfg, act_cfg: Normalisation and activation after each layer.
+    """
+
+    def __init__(self,
+                 in_channels: int,
+                 channels: int,
+                 mid_channels: int = 256,
+                 mode: str = 'deconv',
+                 norm_cfg: Optional[dict] = None,
+                 act_cfg: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        if mode not in ('deconv', 'conv'):
+            raise ValueError(f"PoseEncoder: mode must be 'deconv' or 'conv', "
+                             f'got {mode!r}')
+        layer = dict(
+            norm_cfg=norm_cfg or dict(type='BN'),
+            act_cfg=act_cfg or dict(type='ReLU'),
+            bias=False)
+        if mode == 'deconv':
+            layer.update(
+                kernel_size=4, stride=2, padding=1, conv_cfg=dict(type='deconv'))
+        else:
+            layer.update(kernel_size=3, padding=1)
+        self.layers = nn.Sequential(
+            ConvModule(in_channels, mid_channels, **layer),
+            ConvModule(mid_channels, channels, **layer))
+
+    def forward(self, x: Tensor, size: Tuple[int, int]) -> Tensor:
+        """(B, C_in, h, w) -> F_k (B, C, *size)."""
+        out = self.layers(x)
+        if out.shape[2:] != tuple(size):
+            out = resize(out, size, mode='bilinear')
+        return out
+
+
+@register_into(SEG_MODELS, POSE_MODELS)
+class EdgeEncoder(BaseModule):
+    """Edge feature F_b from low to high backbone levels (G1, G2, G3).
+
+    ``mode='multi'`` (the paper's): a 1 x 1 convolution per level to
+    ``mid_channels``, bilinear upsampling to G1's size, concatenation, then a 3 x 3
+    and a 1 x 1 convolution. ``mode='single'`` (HTCorrM Tab. 10b, "conv x 1"): one
+    3 x 3 convolution on the last level only, upsampled to G1's size.
+
+    Args:
+        in_channels: Channels of the levels (G1, G2, G3).
+        channels: C, the output channels.
+        mid_channels: Channels per level after the 1 x 1 convolutions. Default: 256.
+        mode: ``'multi'`` or ``'single'``. Default: 'multi'.
+        norm_cfg, act_cfg: Normalisation and activation of the convolutions.
+    """
+
+    def __init__(self,
+                 in_channels: Sequence[int],
+                 channels: int,
+                 mid_channels: int = 256,
+                 mode: str = 'multi',
+                 norm_cfg: Optional[dict] = None,
+                 act_cfg: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        if mode not in ('multi', 'single'):
+            raise ValueError(f"EdgeEncoder: mode must be 'multi' or 'single', "
+                             f'got {mode!r}')
+        self.mode = mode
+        conv = dict(norm_cfg=norm_cfg or dict(type='BN'),
+                    act_cfg=act_cfg or dict(type='ReLU'))
+        if mode == 'single':
+            self.single = ConvModule(
+                in_channels[-1], channels, 3, padding=1, **conv)
+            return
+        self.lateral = nn.ModuleList(
+            ConvModule(c, mid_channels, 1, **conv) for c in in_channels)
+        self.fuse = nn.Sequential(
+            ConvModule(
+                mid_channels * len(in_channels),
+                mid_channels,
+                3,
+                padding=1,
+                **conv), nn.Conv2d(mid_channels, channels, 1))
+
+    def forward(self, levels: Sequence[Tensor]) -> Tensor:
+        """Levels (B, C_i, H_i, W_i), G1 first -> F_b (B, C, H_1, W_1)."""
+        size = levels[0].shape[2:]
+        if self.mode == 'single':
+            return resize(self.single(levels[-1]), size, mode='bilinear')
+        outs = [
+            resize(conv(x), size, mode='bilinear')
+            for conv, x in zip(self.lateral, levels)
+        ]
+        return self.fuse(torch.cat(outs, 1))
