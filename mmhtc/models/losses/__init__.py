@@ -1,0 +1,3 @@
+from .edge_loss import BalancedEdgeLoss
+
+__all__ = ['BalancedEdgeLoss']
