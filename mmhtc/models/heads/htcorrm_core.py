@@ -40,7 +40,8 @@ class HTCorrMCore(BaseModule):
             features it reads: (deep, G1) for the parsing encoder, one index for the
             pose encoder, (G1, G2, G3) for the edge encoder. An index may be a tuple
             of indices: those features resized to the first one's size and
-            concatenated (e.g. HRNetV2's representation of all branches).
+            concatenated (e.g. HRNetV2's representation of all branches). A task
+            whose config is None has no encoder (ablations drop encoders this way).
         num_classes: Parsing classes Q (with a parsing encoder).
         num_keypoints: Joints J (with a pose encoder).
         fusion: 'hnl', 'concat' or 'none'. Default: 'hnl'.
@@ -70,6 +71,7 @@ class HTCorrMCore(BaseModule):
                  align_corners: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        encoders = {t: c for t, c in encoders.items() if c is not None}
         self._check(main, encoders, fusion, hybrid, loss_weights, losses)
         for task, number, name in (('parsing', num_classes, 'num_classes'),
                                    ('pose', num_keypoints, 'num_keypoints')):
@@ -146,10 +148,10 @@ class HTCorrMCore(BaseModule):
         if task == 'parsing':
             deep, low = index
             return encoder(self._select(feats, deep), self._select(feats, low))
+        size = feats[self.size_index].shape[2:]
         if task == 'pose':
-            return encoder(
-                self._select(feats, index), feats[self.size_index].shape[2:])
-        return encoder([self._select(feats, i) for i in index])
+            return encoder(self._select(feats, index), size)
+        return encoder([self._select(feats, i) for i in index], size)
 
     def forward(self,
                 feats: Sequence[Tensor],

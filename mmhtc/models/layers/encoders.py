@@ -115,9 +115,9 @@ class EdgeEncoder(BaseModule):
     """Edge feature F_b from low to high backbone levels (G1, G2, G3).
 
     ``mode='multi'`` (the paper's): a 1 x 1 convolution per level to
-    ``mid_channels``, bilinear upsampling to G1's size, concatenation, then a 3 x 3
-    and a 1 x 1 convolution. ``mode='single'`` (HTCorrM Tab. 10b, "conv x 1"): one
-    3 x 3 convolution on the last level only, upsampled to G1's size.
+    ``mid_channels``, bilinear resizing to one size (G1's by default),
+    concatenation, then a 3 x 3 and a 1 x 1 convolution. ``mode='single'`` (HTCorrM
+    Tab. 10b, "conv x 1"): one 3 x 3 convolution on the last level only, resized.
 
     Args:
         in_channels: Channels of the levels (G1, G2, G3).
@@ -156,9 +156,12 @@ class EdgeEncoder(BaseModule):
                 padding=1,
                 **conv), nn.Conv2d(mid_channels, channels, 1))
 
-    def forward(self, levels: Sequence[Tensor]) -> Tensor:
-        """Levels (B, C_i, H_i, W_i), G1 first -> F_b (B, C, H_1, W_1)."""
-        size = levels[0].shape[2:]
+    def forward(self,
+                levels: Sequence[Tensor],
+                size: Optional[Tuple[int, int]] = None) -> Tensor:
+        """Levels (B, C_i, H_i, W_i), G1 first -> F_b (B, C, *size); ``size``
+        defaults to G1's."""
+        size = tuple(size or levels[0].shape[2:])
         if self.mode == 'single':
             return resize(self.single(levels[-1]), size, mode='bilinear')
         outs = [

@@ -1,0 +1,19 @@
+# HTCorrM pose schedule (Sec. 4.2, following HRNet): Adam, lr 1e-3 divided by 10 at
+# epochs 100, 150, 170 and 210 of 220; total batch 32 (2 GPUs x 16).
+optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-3))
+param_scheduler = [
+    dict(
+        type='LinearLR', begin=0, end=500, start_factor=0.001,
+        by_epoch=False),
+    dict(
+        type='MultiStepLR',
+        begin=0,
+        end=220,
+        milestones=[100, 150, 170, 210],
+        gamma=0.1,
+        by_epoch=True)
+]
+train_cfg = dict(by_epoch=True, max_epochs=220, val_interval=10)
+val_cfg = dict()
+test_cfg = dict()
+default_hooks = dict(checkpoint=dict(save_best='PCK', rule='greater'))
