@@ -2,7 +2,7 @@
 # + edge).
 _base_ = [
     '../_base_/models/htcorrm-pose_hrnetv2-w32.py',
-    '../_base_/datasets/mpii_pose.py', 'mmpose::_base_/default_runtime.py',
+    '../_base_/datasets/mpii_pose.py',
     '../_base_/schedules/htcorrm_pose_220e.py'
 ]
 custom_imports = dict(imports=['mmhtc'], allow_failed_imports=False)

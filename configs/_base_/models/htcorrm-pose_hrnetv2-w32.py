@@ -4,8 +4,6 @@
 # encoder's ASPP reads that branch (C = 32 channels, keeping the encoders light as in
 # the paper's +0.1M parameters), the edge encoder the 1/4, 1/8 and 1/16 branches.
 # Loss weights for pose as the main task: parsing 0.001, pose 1, edge 0.0025.
-codec = dict(
-    type='MSRAHeatmap', input_size=(256, 256), heatmap_size=(64, 64), sigma=2)
 branches = (32, 64, 128, 256)
 model = dict(
     type='TopdownPoseEstimator',
@@ -52,7 +50,11 @@ model = dict(
         in_channels=branches[0],
         out_channels=16,
         loss=dict(type='KeypointMSELoss', use_target_weight=True),
-        decoder=codec,
+        decoder=dict(
+            type='MSRAHeatmap',
+            input_size=(256, 256),
+            heatmap_size=(64, 64),
+            sigma=2),
         core=dict(
             num_classes=20,
             encoders=dict(

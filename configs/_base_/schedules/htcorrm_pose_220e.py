@@ -1,5 +1,7 @@
 # HTCorrM pose schedule (Sec. 4.2, following HRNet): Adam, lr 1e-3 divided by 10 at
-# epochs 100, 150, 170 and 210 of 220; total batch 32 (2 GPUs x 16).
+# epochs 100, 150, 170 and 210 of 220; total batch 32 (2 GPUs x 16). On top of
+# mmpose's default runtime.
+_base_ = ['mmpose::_base_/default_runtime.py']
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-3))
 param_scheduler = [
     dict(

@@ -1,0 +1,24 @@
+# HTCorrM edge schedule (Sec. 4.2, following BDCN): SGD, lr 1e-6 (for a loss summed
+# over pixels), momentum 0.9, weight decay 2e-4, 40k iterations, lr divided by 10
+# every 10k. On top of mmseg's default runtime.
+_base_ = ['mmseg::_base_/default_runtime.py']
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='SGD', lr=1e-6, momentum=0.9, weight_decay=2e-4))
+param_scheduler = [
+    dict(
+        type='MultiStepLR',
+        milestones=[10000, 20000, 30000],
+        gamma=0.1,
+        by_epoch=False)
+]
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=40000, val_interval=4000)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+default_hooks = dict(
+    timer=dict(type='IterTimerHook'),
+    logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
+    param_scheduler=dict(type='ParamSchedulerHook'),
+    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=4000),
+    sampler_seed=dict(type='DistSamplerSeedHook'),
+    visualization=dict(type='SegVisualizationHook'))

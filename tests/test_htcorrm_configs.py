@@ -1,0 +1,105 @@
+"""Every HTCorrM config builds its model; one per backbone and main task runs."""
+import glob
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.registry import MODELS, init_default_scope
+
+import mmhtc  # noqa: F401
+from conftest import REPO_ROOT
+
+CONFIGS = sorted(glob.glob(osp.join(REPO_ROOT, 'configs', 'htcorrm', '*.py')))
+
+
+def offline(cfg):
+    """Plain BN and no pretrained weights: buildable on one CPU, no downloads."""
+    if isinstance(cfg, dict):
+        if cfg.get('type') == 'SyncBN':
+            cfg['type'] = 'BN'
+        if cfg.get('pretrained'):
+            cfg['pretrained'] = None
+        init = cfg.get('init_cfg')
+        if isinstance(init, dict) and init.get('type') == 'Pretrained':
+            cfg['init_cfg'] = None
+        for value in cfg.values():
+            offline(value)
+    elif isinstance(cfg, (list, tuple)):
+        for value in cfg:
+            offline(value)
+    return cfg
+
+
+def build(path: str):
+    cfg = Config.fromfile(path)
+    init_default_scope(cfg.default_scope)
+    return cfg, MODELS.build(offline(cfg.model.to_dict()))
+
+
+def test_there_is_a_config_per_experiment():
+    names = {osp.basename(p) for p in CONFIGS}
+    assert len(names) >= 33
+    for dataset in ('lip', 'cihp', 'atr'):
+        for backbone in ('r101-d16', 'hrnetv2-w48'):
+            assert (f'htcorrm_{backbone}_2xb4-180e_{dataset}-384x384.py'
+                    in names)
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
+def test_config_builds(path):
+    cfg, model = build(path)
+    head = getattr(model, 'decode_head', None) or model.head
+    assert head.core.main in ('parsing', 'pose', 'edge')
+
+
+@pytest.mark.parametrize('name,size,main_shape', [
+    ('htcorrm_r101-d16_2xb4-180e_lip-384x384.py', 64, (2, 20, 64, 64)),
+    ('htcorrm_hrnetv2-w48_2xb4-180e_atr-384x384.py', 64, (2, 18, 64, 64)),
+    ('htcorrm-sa_r101-d16_2xb4-180e_cihp-384x384.py', 64, (2, 20, 64, 64)),
+    ('htcorrm-concat-pke_r101-d16_2xb4-180e_cihp-384x384.py', 64,
+     (2, 20, 64, 64)),
+])
+def test_parsing_main_shapes(name, size, main_shape):
+    _, model = build(osp.join(REPO_ROOT, 'configs', 'htcorrm', name))
+    model.eval()
+    with torch.no_grad():
+        feats = model.extract_feat(torch.randn(2, 3, size, size))
+        logits, outputs = model.decode_head.forward_with_relation(feats)
+    h = w = size // 4
+    assert logits.shape == (2, main_shape[1], h, w)
+    assert outputs['refined'].shape[2:] == (h, w)
+    for task, feature in outputs['features'].items():
+        assert feature.shape == (2, 512, h, w), task
+    predictions = outputs['predictions']
+    assert predictions['parsing'].shape[1] == main_shape[1]
+    if 'pose' in predictions:
+        assert predictions['pose'].shape == (2, 16, h, w)
+    if 'edge' in predictions:
+        assert predictions['edge'].shape == (2, 1, h, w)
+
+
+@pytest.mark.parametrize('width', [32, 48])
+def test_pose_main_shapes(width):
+    name = f'htcorrm_hrnetv2-w{width}_2xb16-220e_mpii-256x256.py'
+    _, model = build(osp.join(REPO_ROOT, 'configs', 'htcorrm', name))
+    model.eval()
+    with torch.no_grad():
+        feats = model.extract_feat(torch.randn(2, 3, 64, 64))
+        heatmaps, outputs = model.head.forward_with_relation(feats)
+    assert heatmaps.shape == (2, 16, 16, 16)
+    assert outputs['relation'].shape == (2, 256, 64)
+    assert outputs['predictions']['parsing'].shape == (2, 20, 16, 16)
+
+
+@pytest.mark.parametrize('backbone', ['bdcn', 'hrnetv2-w48'])
+def test_edge_main_shapes(backbone):
+    name = f'htcorrm-edge_{backbone}_1xb4-40k_lip-384x384.py'
+    _, model = build(osp.join(REPO_ROOT, 'configs', 'htcorrm', name))
+    model.eval()
+    with torch.no_grad():
+        feats = model.extract_feat(torch.randn(2, 3, 64, 64))
+        logits, outputs = model.decode_head.forward_with_relation(feats)
+    assert logits.shape == (2, 1, 16, 16)
+    assert outputs['predictions']['parsing'].shape == (2, 20, 16, 16)
+    assert outputs['predictions']['pose'].shape == (2, 16, 16, 16)
