@@ -25,6 +25,7 @@ setup(
         'mmpose>=1.3,<1.4',
         'numpy>=1.21',
         'opencv-python-headless>=4.5',
+        'scikit-image>=0.19',
         'scipy>=1.7',
     ],
     extras_require={'tests': ['pytest>=7', 'pyedgeeval']},

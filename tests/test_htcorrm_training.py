@@ -67,3 +67,15 @@ def test_pose_main(synthetic_lip, tmp_path):
         max_epochs=1,
         val_interval=1)
     assert 0 <= metrics['PCK'] <= 1
+
+
+def test_edge_main(synthetic_lip, tmp_path):
+    metrics = run(
+        'htcorrm/htcorrm-edge_bdcn_1xb4-40k_lip-384x384.py',
+        synthetic_lip,
+        tmp_path,
+        64,
+        max_iters=2,
+        val_interval=2)
+    assert set(metrics) == {'ODS', 'OIS', 'AP'}
+    assert 0 <= metrics['ODS'] <= 100

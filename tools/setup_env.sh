@@ -26,7 +26,8 @@ OPENMMLAB=(mmengine==0.10.7 mmsegmentation==1.2.2 mmpose==1.3.2 mmdet==3.3.0)
 # an unpinned torchvision that would pull a second torch.
 RUNTIME=(addict "matplotlib>=3.7,<3.11" "opencv-python-headless>=4.8,<5" "pillow>=9,<12"
          "scipy>=1.10,<1.16" shapely six ftfy regex json-tricks munkres pycocotools
-         prettytable terminaltables rich termcolor yapf tqdm PyYAML packaging platformdirs)
+         prettytable terminaltables rich termcolor yapf tqdm PyYAML packaging platformdirs
+         scikit-image)
 TEST_TOOLS=("pytest>=7,<9" pyedgeeval)
 
 STAMP="$VENV/.mmhtc-setup"

@@ -1,2 +1,5 @@
-"""Evaluation metrics of the papers."""
-__all__ = []
+"""Evaluation of the papers' tasks: human edge detection (BSDS protocol)."""
+from . import functional, metrics  # noqa: F401
+from .metrics import EdgeMetric
+
+__all__ = ['EdgeMetric']

@@ -228,7 +228,8 @@ def _interpolated_max_f(thresholds: np.ndarray, recall: np.ndarray,
     weights = np.linspace(0., 1., ODS_INTERP_STEPS)[None]
     curves = []
     for values in (thresholds, recall, precision):
-        between = values[1:, None] * weights + values[:-1, None] * (1 - weights)
+        start, end = values[:-1, None], values[1:, None]
+        between = end * weights + start * (1 - weights)
         curves.append(np.concatenate([values[:1], between.reshape(-1)]))
     scores = f_measure(curves[1], curves[2])
     best = int(np.argmax(scores))
@@ -275,7 +276,10 @@ def edge_scores(counts: Union[np.ndarray, Sequence[np.ndarray]],
       first of the thresholds with the highest F of the image, without
       interpolation); the counts at those thresholds are summed over the
       images and OIS is their F.
-    * AP: BSDS's area under the dataset PR curve (:func:`_area_under_pr`).
+    * AP: BSDS's area under the dataset PR curve, ``Area_PR``
+      (:func:`_area_under_pr`; pyEdgeEval's ``AUC``, not its ``AP``). It is 0
+      when the dataset recall takes a single value, e.g. for binary
+      predictions.
 
     Args:
         counts: Per-image counts from :func:`edge_counts`, shape (N, T, 4)

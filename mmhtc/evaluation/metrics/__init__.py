@@ -1,0 +1,3 @@
+from .edge_metric import EdgeMetric
+
+__all__ = ['EdgeMetric']
