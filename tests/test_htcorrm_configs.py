@@ -65,7 +65,7 @@ def test_parsing_main_shapes(name, size, main_shape):
     model.eval()
     with torch.no_grad():
         feats = model.extract_feat(torch.randn(2, 3, size, size))
-        logits, outputs = model.decode_head.forward_with_relation(feats)
+        logits, outputs = model.decode_head.forward_outputs(feats, return_relation=True)
     h = w = size // 4
     assert logits.shape == (2, main_shape[1], h, w)
     assert outputs['refined'].shape[2:] == (h, w)
@@ -86,7 +86,7 @@ def test_pose_main_shapes(width):
     model.eval()
     with torch.no_grad():
         feats = model.extract_feat(torch.randn(2, 3, 64, 64))
-        heatmaps, outputs = model.head.forward_with_relation(feats)
+        heatmaps, outputs = model.head.forward_outputs(feats, return_relation=True)
     assert heatmaps.shape == (2, 16, 16, 16)
     assert outputs['relation'].shape == (2, 256, 64)
     assert outputs['predictions']['parsing'].shape == (2, 20, 16, 16)
@@ -99,7 +99,7 @@ def test_edge_main_shapes(backbone):
     model.eval()
     with torch.no_grad():
         feats = model.extract_feat(torch.randn(2, 3, 64, 64))
-        logits, outputs = model.decode_head.forward_with_relation(feats)
+        logits, outputs = model.decode_head.forward_outputs(feats, return_relation=True)
     assert logits.shape == (2, 1, 16, 16)
     assert outputs['predictions']['parsing'].shape == (2, 20, 16, 16)
     assert outputs['predictions']['pose'].shape == (2, 16, 16, 16)

@@ -11,7 +11,8 @@ from PIL import Image
 
 import mmhtc  # noqa: F401
 from mmhtc.datasets.synthetic_lip import PLAUSIBLE_CLASSES
-from mmhtc.datasets.transforms import JointRandomAffine, JointRandomFlip
+from mmhtc.datasets.transforms import (GenerateHumanEdge, JointRandomAffine,
+                                       JointRandomFlip)
 from mmhtc.registry import SEG_DATASETS
 
 LOAD = [dict(type='LoadImageFromFile'), dict(type='LoadHumanAnnotations')]
@@ -236,3 +237,17 @@ def test_image_level_packing_for_segmentors(synthetic_lip):
     assert sample.gt_fields.heatmaps.shape == (16, 32, 32)
     assert sample.gt_instances.keypoints.shape == (1, 16, 2)
     assert sample.gt_instance_labels.keypoint_weights.shape == (1, 16)
+
+
+def test_generate_human_edge_follows_the_parsing_grid(synthetic_lip):
+    dataset = lip_dataset(synthetic_lip)
+    sample = dataset[0]
+    expected = GenerateEdge(edge_width=3)(dict(sample))['gt_edge_map']
+    edge = GenerateHumanEdge(edge_width=3)
+    np.testing.assert_array_equal(edge(dict(sample))['gt_edge_map'], expected)
+    # after a test-time resize the labels keep the original resolution
+    resized = dict(sample, img_shape=(17, 11))
+    out = edge(resized)
+    np.testing.assert_array_equal(out['gt_edge_map'], expected)
+    assert out['img_shape'] == (17, 11)
+    assert 'gt_edge_map' in out['seg_fields']

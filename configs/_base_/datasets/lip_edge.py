@@ -4,9 +4,9 @@
 _base_ = './lip_parsing.py'
 test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='LoadHumanAnnotations'),
-    dict(type='GenerateEdge', edge_width=1),
     dict(type='Resize', scale=(384, 384), keep_ratio=True),
+    dict(type='LoadHumanAnnotations'),
+    dict(type='GenerateHumanEdge', edge_width=1),
     dict(type='PackHumanSegInputs'),
 ]
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))

@@ -18,7 +18,7 @@ train_pipeline = [
         input_size=crop_size,
         scale_range=(0.75, 1.25),
         rotate_range=60),
-    dict(type='GenerateEdge', edge_width=3),
+    dict(type='GenerateHumanEdge', edge_width=3),
     dict(type='mmpose.GenerateTarget', encoder=codec),
     dict(type='PackHumanSegInputs'),
 ]

@@ -15,7 +15,7 @@ train_pipeline = [
         input_size=codec['input_size'],
         scale_range=(0.65, 1.35),
         rotate_range=45),
-    dict(type='mmseg.GenerateEdge', edge_width=3),
+    dict(type='GenerateHumanEdge', edge_width=3),
     dict(type='GenerateTarget', encoder=codec),
     dict(type='PackHumanPoseInputs'),
 ]

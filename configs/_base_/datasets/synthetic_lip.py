@@ -1,5 +1,6 @@
 # mmhtc's synthetic human data in LIP's layout (generated into data_root on first
-# use), with LIP's image-level pipeline at the demo's small input size.
+# use), with LIP's image-level pipeline at the demo's small input size. Test samples
+# carry 1-pixel edges at the original resolution for models that also predict edges.
 _base_ = './lip_parsing.py'
 dataset_type = 'SyntheticLIPDataset'
 data_root = 'data/synthetic_lip'
@@ -18,7 +19,7 @@ train_pipeline = [
         input_size=crop_size,
         scale_range=(0.75, 1.25),
         rotate_range=30),
-    dict(type='GenerateEdge', edge_width=3),
+    dict(type='GenerateHumanEdge', edge_width=3),
     dict(type='mmpose.GenerateTarget', encoder=codec),
     dict(type='PhotoMetricDistortion'),
     dict(type='PackHumanSegInputs'),
@@ -27,6 +28,7 @@ test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=crop_size, keep_ratio=True),
     dict(type='LoadHumanAnnotations'),
+    dict(type='GenerateHumanEdge', edge_width=1),
     dict(type='PackHumanSegInputs'),
 ]
 train_dataloader = dict(

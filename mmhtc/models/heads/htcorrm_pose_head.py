@@ -47,10 +47,13 @@ class HTCorrMPoseHead(HeatmapHead):
         """Backbone features -> heatmaps (B, J, H, W)."""
         return self.final_layer(self.core(feats)['refined'])
 
-    def forward_with_relation(self, feats: Sequence[Tensor]
-                              ) -> Tuple[Tensor, dict]:
-        """Heatmaps and every core output (features, predictions, relation)."""
-        outputs = self.core(feats, return_relation=True)
+    def forward_outputs(self,
+                        feats: Sequence[Tensor],
+                        return_relation: bool = False
+                        ) -> Tuple[Tensor, dict]:
+        """Heatmaps and every core output (features, predictions, and the
+        relation map when asked for)."""
+        outputs = self.core(feats, return_relation)
         return self.final_layer(outputs['refined']), outputs
 
     def loss(self,

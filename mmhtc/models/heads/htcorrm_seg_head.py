@@ -51,10 +51,13 @@ class HTCorrMSegHead(BaseDecodeHead):
         outputs = self.core(self._transform_inputs(inputs))
         return self.cls_seg(outputs['refined'])
 
-    def forward_with_relation(self, inputs: Sequence[Tensor]
-                              ) -> Tuple[Tensor, dict]:
-        """Main logits and every core output (features, predictions, relation)."""
-        outputs = self.core(self._transform_inputs(inputs), return_relation=True)
+    def forward_outputs(self,
+                        inputs: Sequence[Tensor],
+                        return_relation: bool = False
+                        ) -> Tuple[Tensor, dict]:
+        """Main logits and every core output (features, predictions, and the
+        relation map when asked for)."""
+        outputs = self.core(self._transform_inputs(inputs), return_relation)
         return self.cls_seg(outputs['refined']), outputs
 
     def loss(self, inputs: Tuple[Tensor], batch_data_samples: List,

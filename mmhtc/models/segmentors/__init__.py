@@ -1,0 +1,3 @@
+from .human_encoder_decoder import HumanEncoderDecoder
+
+__all__ = ['HumanEncoderDecoder']
