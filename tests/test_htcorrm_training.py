@@ -49,7 +49,7 @@ def run(name: str, synthetic_lip: str, tmp_path, size: int, **train_cfg):
 
 def test_parsing_main(synthetic_lip, tmp_path):
     metrics = run(
-        'demo/htcorrm_hrnetv2-w18s_1xb8-400it_synthetic-lip-128x128.py',
+        'demo/htcorrm_hrnetv2-w18s_1xb8-600it_synthetic-lip-128x128.py',
         synthetic_lip,
         tmp_path,
         64,

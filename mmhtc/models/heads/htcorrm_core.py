@@ -200,17 +200,18 @@ class HTCorrMCore(BaseModule):
         return losses
 
     def _parsing_loss(self, pred: Tensor, data_samples: Sequence) -> Tensor:
-        label = torch.stack([s.gt_sem_seg.data for s in data_samples])
-        pred = resize(pred, label.shape[2:], mode='bilinear',
-                      align_corners=self.align_corners)
-        return self.losses['parsing'](
-            pred, label.squeeze(1), ignore_index=self.ignore_index)
+        return self._map_loss('parsing', 'gt_sem_seg', pred, data_samples)
 
     def _edge_loss(self, pred: Tensor, data_samples: Sequence) -> Tensor:
-        label = torch.stack([s.gt_edge_map.data for s in data_samples])
+        return self._map_loss('edge', 'gt_edge_map', pred, data_samples)
+
+    def _map_loss(self, task: str, key: str, pred: Tensor,
+                  data_samples: Sequence) -> Tensor:
+        """Loss of a per-pixel prediction against the label map ``key``."""
+        label = torch.stack([s.get(key).data for s in data_samples])
         pred = resize(pred, label.shape[2:], mode='bilinear',
                       align_corners=self.align_corners)
-        return self.losses['edge'](
+        return self.losses[task](
             pred, label.squeeze(1), ignore_index=self.ignore_index)
 
     def _pose_loss(self, pred: Tensor, data_samples: Sequence) -> Tensor:
