@@ -28,6 +28,22 @@ test_pipeline = [
     dict(type='LoadHumanAnnotations'),
     dict(type='PackHumanSegInputs'),
 ]
+# Multi-scale and flip testing (tools/test.py --tta); flipped views have their
+# left/right classes swapped back.
+tta_model = dict(
+    type='HumanSegTTAModel', class_flip_pairs=((14, 15), (16, 17), (18, 19)))
+tta_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(
+        type='TestTimeAug',
+        transforms=[[
+            dict(type='Resize', scale_factor=r, keep_ratio=True)
+            for r in (0.75, 1.0, 1.25)
+        ], [
+            dict(type='RandomFlip', prob=0., direction='horizontal'),
+            dict(type='RandomFlip', prob=1., direction='horizontal')
+        ], [dict(type='LoadHumanAnnotations')], [dict(type='PackHumanSegInputs')]])
+]
 train_dataloader = dict(
     batch_size=4,
     num_workers=4,

@@ -1,0 +1,35 @@
+"""HumanSegTTAModel swaps left/right channels of flipped views before averaging."""
+import torch
+from mmengine.structures import PixelData
+from mmseg.structures import SegDataSample
+
+from mmhtc.models.segmentors import HumanSegTTAModel
+
+
+class OneLayer(torch.nn.Module):
+    out_channels = 4
+
+
+def view(logits: torch.Tensor, flip: bool) -> SegDataSample:
+    sample = SegDataSample(metainfo=dict(flip=flip, img_path='x.jpg'))
+    sample.seg_logits = PixelData(data=logits.clone())
+    return sample
+
+
+def test_flipped_view_channels_are_swapped():
+    torch.manual_seed(0)
+    plain, flipped = torch.randn(4, 3, 5), torch.randn(4, 3, 5)
+    tta = HumanSegTTAModel(module=OneLayer(), class_flip_pairs=((1, 2), ))
+    merged = tta.merge_preds([[view(plain, False), view(flipped, True)]])[0]
+    swapped = flipped[[0, 2, 1, 3]]
+    expected = (plain.softmax(0) + swapped.softmax(0)) / 2
+    torch.testing.assert_close(merged.pred_sem_seg.data, expected.argmax(0))
+
+
+def test_no_pairs_is_mmseg_averaging():
+    torch.manual_seed(1)
+    a, b = torch.randn(4, 2, 2), torch.randn(4, 2, 2)
+    tta = HumanSegTTAModel(module=OneLayer())
+    merged = tta.merge_preds([[view(a, False), view(b, True)]])[0]
+    expected = ((a.softmax(0) + b.softmax(0)) / 2).argmax(0)
+    torch.testing.assert_close(merged.pred_sem_seg.data, expected)
