@@ -7,7 +7,6 @@ data_root = 'data/ATR'
 data_prefix = dict(
     img_path='humanparsing/JPEGImages',
     seg_map_path='humanparsing/SegmentationClassAug')
-tta_model = dict(class_flip_pairs=((9, 10), (12, 13), (14, 15)))
 train_dataloader = dict(
     dataset=dict(
         type=dataset_type,

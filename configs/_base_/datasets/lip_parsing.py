@@ -28,10 +28,8 @@ test_pipeline = [
     dict(type='LoadHumanAnnotations'),
     dict(type='PackHumanSegInputs'),
 ]
-# Multi-scale and flip testing (tools/test.py --tta); flipped views have their
-# left/right classes swapped back.
-tta_model = dict(
-    type='HumanSegTTAModel', class_flip_pairs=((14, 15), (16, 17), (18, 19)))
+# Multi-scale and flip testing (tools/test.py --tta with HumanSegTTAModel, which
+# swaps the left/right classes of flipped views back).
 tta_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(

@@ -5,7 +5,6 @@ _base_ = './lip_parsing.py'
 dataset_type = 'PascalPersonPartHumanDataset'
 data_root = 'data/pascal_person_part'
 data_prefix = dict(img_path='JPEGImages', seg_map_path='pascal_person_part_gt')
-tta_model = dict(class_flip_pairs=())
 train_dataloader = dict(
     dataset=dict(
         type=dataset_type,

@@ -2,6 +2,7 @@
 # decay 5e-4, poly learning rate (power 0.9), 180 epochs. On top of mmseg's default
 # runtime.
 _base_ = ['mmseg::_base_/default_runtime.py']
+tta_model = dict(type='HumanSegTTAModel')
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='SGD', lr=1e-3, momentum=0.9, weight_decay=5e-4))

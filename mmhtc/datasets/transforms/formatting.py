@@ -62,14 +62,15 @@ class PackHumanSegInputs(PackSegInputs):
 
     Args:
         meta_keys: Keys of ``results`` stored as the sample's metainfo; mmseg's set
-            plus the affine parameters and the joints' flip indices.
+            plus the affine parameters and the joints' and classes' flip pairs.
     """
 
     def __init__(self,
                  meta_keys=('img_path', 'seg_map_path', 'ori_shape',
                             'img_shape', 'pad_shape', 'scale_factor', 'flip',
                             'flip_direction', 'reduce_zero_label', 'input_size',
-                            'input_center', 'input_scale', 'flip_indices')):
+                            'input_center', 'input_scale', 'flip_indices',
+                            'class_flip_pairs')):
         super().__init__(meta_keys=meta_keys)
 
     def transform(self, results: dict) -> dict:
