@@ -51,9 +51,10 @@ pip_run() { "${PIP[@]}" "$@" 2> >(grep -Ev "$EXPECTED_NOISE" >&2); }
 pip_run install -q "torch==$TORCH" "torchvision==$TORCHVISION" "${BUILD_TOOLS[@]}"
 
 mkdir -p "$CACHE"
+PY_TAG="$("$VENV/bin/python" -c 'import sys; print("cp%d%d" % sys.version_info[:2])')"
 build_wheel() {  # name version: compile a source-only package once into $CACHE
     local name="$1" version="$2"
-    local tag="torch$TORCH-$("$VENV/bin/python" -c "import sys; print(f'cp{sys.version_info[0]}{sys.version_info[1]}')")-$(uname -m)"
+    local tag="torch$TORCH-$PY_TAG-$(uname -m)"
     local dest="$CACHE/$name-$version-$tag"
     if ! ls "$dest"/*.whl >/dev/null 2>&1; then
         local work
@@ -82,5 +83,9 @@ pip_run install -q --no-deps "${OPENMMLAB[@]}"
 pip_run install -q "${RUNTIME[@]}" "${TEST_TOOLS[@]}"
 pip_run install -q --no-deps --no-build-isolation -e "$ROOT"
 
-"$VENV/bin/python" -c "import mmcv.ops, mmseg, mmpose, mmdet, torchvision, mmhtc; print('setup_env: mmcv', mmcv.__version__, 'mmseg', mmseg.__version__, 'mmpose', mmpose.__version__, 'mmhtc', mmhtc.__version__)"
+"$VENV/bin/python" - <<'PY'
+import mmcv.ops, mmdet, mmhtc, mmpose, mmseg, torchvision  # noqa: F401
+print('setup_env: mmcv', mmcv.__version__, 'mmseg', mmseg.__version__,
+      'mmpose', mmpose.__version__, 'mmhtc', mmhtc.__version__)
+PY
 echo "$SIGNATURE" > "$STAMP"

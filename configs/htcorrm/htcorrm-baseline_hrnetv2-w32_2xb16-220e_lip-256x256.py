@@ -4,4 +4,5 @@ _base_ = './htcorrm_hrnetv2-w32_2xb16-220e_lip-256x256.py'
 # as the stock top-down HRNet does.
 model = dict(
     backbone=dict(extra=dict(stage4=dict(multiscale_output=False))),
-    head=dict(core=dict(fusion='none', encoders=dict(parsing=None, edge=None))))
+    head=dict(
+        core=dict(fusion='none', encoders=dict(parsing=None, edge=None))))

@@ -1,3 +1,4 @@
-# HTCorrM Tab. 7 (CIHP, DeepLabV2), method 5: concatenation of parsing, pose and edge features.
+# HTCorrM Tab. 7 (CIHP, DeepLabV2), method 5: concatenation of parsing, pose and
+# edge features.
 _base_ = './htcorrm_r101-d16_2xb4-180e_cihp-384x384.py'
 model = dict(decode_head=dict(core=dict(fusion='concat')))

@@ -1,6 +1,7 @@
 # CIHP, image level with all persons, for parsing or edge as the main task (HTCorrM:
 # 384 x 384, as for LIP). Keypoints are COCO-format pseudo-labels of a COCO-trained
-# pose estimator (17 joints), one json per split, made by the user (docs/datasets.md).
+# pose estimator (17 joints), one json per split, made by the user
+# (docs/datasets.md).
 _base_ = './lip_parsing.py'
 dataset_type = 'CIHPHumanDataset'
 data_root = 'data/CIHP/instance-level_human_parsing'
