@@ -1,12 +1,11 @@
 # The quick-start job: HTCorrM with parsing as the main task (HNL over parsing, pose
 # and edge features) on a small HRNetV2 (W18-Small), trained from scratch on mmhtc's
-# synthetic LIP-format data on a CPU. The evaluation reports the parsing mIoU and
-# the
-# auxiliary outputs' scores: edge ODS / OIS / AP (19 thresholds) and pose PCK@0.1
-# (normalised by the person box, the whole image in LIP). The loss weights are the
-# paper's for parsing
+# synthetic LIP-format data on a CPU. The loss weights are the paper's for parsing
 # (alpha=1, beta=50, gamma=2); feature sizes are scaled down (C=64, ASPP dilations
-# 4/8/12 at 1/4 of a 128 x 128 input, i.e. the paper's 12/24/36 at 384 x 384).
+# 4/8/12 at 1/4 of a 128 x 128 input, i.e. the paper's 12/24/36 at 384 x 384). The
+# evaluation reports the parsing mIoU and the auxiliary outputs' scores: edge ODS /
+# OIS / AP (19 thresholds), pose PCK@0.1 (normalised by the person box, the whole
+# image in LIP) and LIP's PCKh@0.5.
 _base_ = [
     'mmseg::_base_/models/fcn_hr18.py', '../_base_/datasets/synthetic_lip.py',
     'mmseg::_base_/default_runtime.py'
@@ -64,6 +63,7 @@ val_evaluator = [
     dict(type='IoUMetric', iou_metrics=['mIoU']),
     dict(type='EdgeMetric', thresholds=19, prefix='edge'),
     dict(type='mmpose.PCKAccuracy', thr=0.1, norm_item='bbox', prefix='pose'),
+    dict(type='LIPPCKhMetric'),
 ]
 test_evaluator = val_evaluator
 

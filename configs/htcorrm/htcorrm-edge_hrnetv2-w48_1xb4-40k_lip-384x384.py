@@ -1,6 +1,5 @@
 # HTCorrM, human edges as the main task, HRNetV2-W48 backbone, on LIP (Tab. 9: edge
-# +
-# parsing + pose).
+# + parsing + pose).
 _base_ = [
     '../_base_/models/htcorrm_hrnetv2-w48.py',
     '../_base_/datasets/lip_edge.py', '../_base_/schedules/htcorrm_edge_40k.py'

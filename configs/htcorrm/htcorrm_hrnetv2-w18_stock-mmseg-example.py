@@ -1,7 +1,6 @@
 # mmseg's own HRNetV2-W18 FCN model, runtime and 80k schedule, on mmhtc's LIP with
 # the joint pipeline (which supplies the pose and edge targets), with the decode
-# head
-# replaced by HTCorrM's (parsing main task): custom_imports and _base_ only.
+# head replaced by HTCorrM's (parsing main task): custom_imports and _base_ only.
 _base_ = [
     'mmseg::_base_/models/fcn_hr18.py', '../_base_/datasets/lip_parsing.py',
     'mmseg::_base_/default_runtime.py',

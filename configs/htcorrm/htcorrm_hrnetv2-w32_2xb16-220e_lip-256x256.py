@@ -1,5 +1,5 @@
-# HTCorrM, pose as the main task, HRNetV2-W32, on LIP (Tab. 8: pose + parsing
-# + edge).
+# HTCorrM, pose as the main task, HRNetV2-W32, on LIP (Tab. 8: pose + parsing +
+# edge).
 _base_ = [
     '../_base_/models/htcorrm-pose_hrnetv2-w32.py',
     '../_base_/datasets/lip_pose.py',

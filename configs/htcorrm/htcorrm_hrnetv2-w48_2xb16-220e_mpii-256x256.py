@@ -1,5 +1,5 @@
-# HTCorrM, pose as the main task, HRNetV2-W48, on MPII (Tab. 8: pose + parsing
-# + edge).
+# HTCorrM, pose as the main task, HRNetV2-W48, on MPII (Tab. 8: pose + parsing +
+# edge).
 _base_ = './htcorrm_hrnetv2-w32_2xb16-220e_mpii-256x256.py'
 model = dict(backbone=dict(
     extra=dict(stage2=dict(num_channels=(48, 96)),

@@ -1,5 +1,5 @@
-"""Evaluation of the papers' tasks: human edge detection (BSDS protocol)."""
+"""Evaluation of the papers' tasks: human edges (BSDS protocol), LIP PCKh."""
 from . import functional, metrics  # noqa: F401
-from .metrics import EdgeMetric
+from .metrics import EdgeMetric, LIPPCKhMetric
 
-__all__ = ['EdgeMetric']
+__all__ = ['EdgeMetric', 'LIPPCKhMetric']

@@ -1,6 +1,5 @@
 # ATR, for parsing as the main task (HTCorrM: 384 x 384, as for LIP; Co-CNN's split
-# of
-# 16,000 train / 700 val / 1,000 test images given as id lists). Keypoints are
+# of 16,000 train / 700 val / 1,000 test images given as id lists). Keypoints are
 # COCO-format pseudo-labels (17 joints), as for CIHP.
 _base_ = './lip_parsing.py'
 dataset_type = 'ATRHumanDataset'

@@ -1,7 +1,6 @@
 # LIP, image level, for parsing or edge as the main task (HTCorrM: 384 x 384 input,
 # rotation up to 60 degrees, scale 0.75-1.25, flip; pose heatmaps at stride 4, sigma
-# 2;
-# test on the image with its long side at 384).
+# 2; test on the image with its long side at 384).
 dataset_type = 'LIPHumanDataset'
 data_root = 'data/lip'
 crop_size = (384, 384)

@@ -56,5 +56,5 @@ val_dataloader = dict(
         test_mode=True,
         pipeline=val_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='PCKAccuracy', thr=0.5, norm_item='bbox')
+val_evaluator = dict(type='LIPPCKhMetric')
 test_evaluator = val_evaluator

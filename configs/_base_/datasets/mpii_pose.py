@@ -1,7 +1,6 @@
 # MPII, one sample per person, for pose as the main task (HTCorrM: 256 x 256, as for
 # LIP pose), with generated parsing maps (LIP classes) as auxiliary targets. PCKh
-# with
-# mmpose's head boxes.
+# with mmpose's head boxes.
 _base_ = './lip_pose.py'
 dataset_type = 'MPIIHumanDataset'
 data_root = 'data/mpii'

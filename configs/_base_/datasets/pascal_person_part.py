@@ -1,6 +1,5 @@
 # PASCAL-Person-Part, image level with all persons (7 parsing classes, 14 joints
-# from a
-# COCO-format json; NPPNet: 384 x 384). Parsing PNGs made by
+# from a COCO-format json; NPPNet: 384 x 384). Parsing PNGs made by
 # tools/dataset_converters/pascal_person_part.py.
 _base_ = './lip_parsing.py'
 dataset_type = 'PascalPersonPartHumanDataset'

@@ -1,12 +1,10 @@
 # HTCorrM, pose as the main task, on HRNetV2-W32 (HTCorrM Tab. 8): C = 32 features
-# at
-# 1/4 (64 x 64 for a 256 x 256 input). mmpose's HRNet returns the four stage-4
+# at 1/4 (64 x 64 for a 256 x 256 input). mmpose's HRNet returns the four stage-4
 # branches; the pose feature is two 3 x 3 convolutions on the 1/4 branch, the
-# parsing
-# encoder's ASPP reads that branch (C = 32 channels, keeping the encoders light as
-# in
-# the paper's +0.1M parameters), the edge encoder the 1/4, 1/8 and 1/16 branches.
-# Loss weights for pose as the main task: parsing 0.001, pose 1, edge 0.0025.
+# parsing encoder's ASPP reads that branch (C = 32 channels, keeping the encoders
+# light as in the paper's +0.1M parameters), the edge encoder the 1/4, 1/8 and 1/16
+# branches. Loss weights for pose as the main task: parsing 0.001, pose 1, edge
+# 0.0025.
 branches = (32, 64, 128, 256)
 model = dict(
     type='TopdownPoseEstimator',

@@ -1,7 +1,6 @@
 # HTCorrM, parsing as the main task, on DeepLabV2's ResNet-101 (deep stem, output
 # stride 16: layer3 stride 2, layer4 dilation 2). G1-G3 = res2-res4; the parsing
-# ASPP
-# and the pose deconvolutions read res5 (the authors' release). C = 512.
+# ASPP and the pose deconvolutions read res5 (the authors' release). C = 512.
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 data_preprocessor = dict(
     type='SegDataPreProcessor',
