@@ -66,7 +66,7 @@ def test_pose_main(synthetic_lip, tmp_path):
         64,
         max_epochs=1,
         val_interval=1)
-    assert 0 <= metrics['PCK'] <= 1
+    assert 0 <= metrics['lip/PCKh'] <= 100
 
 
 def test_edge_main(synthetic_lip, tmp_path):

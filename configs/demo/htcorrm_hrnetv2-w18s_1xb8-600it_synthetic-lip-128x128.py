@@ -60,7 +60,7 @@ model = dict(type='HumanEncoderDecoder',
                                        edge=dict(type='BalancedEdgeLoss')))))
 
 val_evaluator = [
-    dict(type='IoUMetric', iou_metrics=['mIoU']),
+    dict(type='HumanParsingMetric'),
     dict(type='EdgeMetric', thresholds=19, prefix='edge'),
     dict(type='mmpose.PCKAccuracy', thr=0.1, norm_item='bbox', prefix='pose'),
     dict(type='LIPPCKhMetric'),

@@ -1,5 +1,6 @@
-"""Evaluation of the papers' tasks: human edges (BSDS protocol), LIP PCKh."""
+"""Evaluation of the papers' tasks: human parsing, human edges (BSDS protocol),
+LIP PCKh."""
 from . import functional, metrics  # noqa: F401
-from .metrics import EdgeMetric, LIPPCKhMetric
+from .metrics import EdgeMetric, HumanParsingMetric, LIPPCKhMetric
 
-__all__ = ['EdgeMetric', 'LIPPCKhMetric']
+__all__ = ['EdgeMetric', 'LIPPCKhMetric', 'HumanParsingMetric']

@@ -18,4 +18,4 @@ param_scheduler = [
 train_cfg = dict(by_epoch=True, max_epochs=220, val_interval=10)
 val_cfg = dict()
 test_cfg = dict()
-default_hooks = dict(checkpoint=dict(save_best='PCK', rule='greater'))
+default_hooks = dict(checkpoint=dict(save_best='auto', rule='greater'))

@@ -1,4 +1,5 @@
 from .edge_metric import EdgeMetric
 from .lip_pckh_metric import LIPPCKhMetric
+from .parsing_metric import HumanParsingMetric
 
-__all__ = ['EdgeMetric', 'LIPPCKhMetric']
+__all__ = ['EdgeMetric', 'LIPPCKhMetric', 'HumanParsingMetric']
