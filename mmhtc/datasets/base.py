@@ -61,7 +61,7 @@ class BaseHumanDataset(BaseDataset):
 
     - ``seg_map_path``: the parsing map, an H x W PNG of class ids (255 = ignore);
     - ``edge_map_path``: a binary edge map (otherwise edges are generated from the
-      parsing map by mmseg's ``GenerateEdge``);
+      parsing map by ``GenerateHumanEdge``);
     - the persons: ``keypoints`` (N, K, 2), ``keypoints_visible`` (N, K), ``bbox``
       (N, 4) in xyxy pixels and ``bbox_score`` (N, ).
 
