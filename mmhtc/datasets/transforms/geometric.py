@@ -10,6 +10,7 @@ from mmpose.structures.bbox import flip_bbox, get_warp_matrix
 from mmpose.structures.keypoint import flip_keypoints
 
 from ...registry import TRANSFORMS, register_into
+from ...structures import flip_permutation
 
 
 @register_into(*TRANSFORMS)
@@ -76,10 +77,7 @@ def swap_labels(seg: np.ndarray, pairs: Sequence[Tuple[int, int]]) -> np.ndarray
     """Exchange the class ids of each pair in a uint8 label map."""
     if not pairs:
         return seg
-    lut = np.arange(256, dtype=np.uint8)
-    for a, b in pairs:
-        lut[a], lut[b] = b, a
-    return lut[seg]
+    return flip_permutation(256, pairs).astype(np.uint8)[seg]
 
 
 @register_into(*TRANSFORMS)

@@ -1,7 +1,7 @@
 """mmseg's EncoderDecoder that also predicts the auxiliary tasks."""
 from typing import Dict, List, Optional
 
-import torch
+import numpy as np
 from mmengine.structures import InstanceData, PixelData
 from mmpose.codecs.utils import get_heatmap_maximum
 from mmseg.models.segmentors import EncoderDecoder
@@ -63,8 +63,9 @@ class HumanEncoderDecoder(EncoderDecoder):
         """Peaks of (K, h, w) heatmaps over the padded input, in original pixels."""
         locations, scores = get_heatmap_maximum(
             heatmaps.detach().float().cpu().numpy())
-        stride = torch.tensor(input_size[::-1]).numpy() / heatmaps.shape[:0:-1]
-        scale = meta.get('scale_factor', (1.0, 1.0))
-        keypoints = locations * stride / scale[:2]
+        height, width = heatmaps.shape[1:]
+        stride = np.array([input_size[1] / width, input_size[0] / height])
+        scale = np.asarray(meta.get('scale_factor', (1.0, 1.0)))[:2]
+        keypoints = locations * stride / scale
         return InstanceData(
             keypoints=keypoints[None], keypoint_scores=scores[None])

@@ -5,6 +5,7 @@ import torch
 from mmseg.models.segmentors import SegTTAModel
 
 from ...registry import SEG_MODELS
+from ...structures import flip_permutation
 
 
 @SEG_MODELS.register_module()
@@ -24,8 +25,8 @@ class HumanSegTTAModel(SegTTAModel):
             for sample in data_samples:
                 if sample.metainfo.get('flip'):
                     logits = sample.seg_logits.data
-                    order = torch.arange(logits.shape[0])
-                    for a, b in sample.metainfo.get('class_flip_pairs', ()):
-                        order[a], order[b] = b, a
-                    sample.seg_logits.data = logits[order]
+                    order = flip_permutation(
+                        logits.shape[0],
+                        sample.metainfo.get('class_flip_pairs', ()))
+                    sample.seg_logits.data = logits[torch.from_numpy(order)]
         return super().merge_preds(data_samples_list)

@@ -1,0 +1,3 @@
+from .flip import flip_permutation
+
+__all__ = ['flip_permutation']
