@@ -4,7 +4,8 @@ Importing the package registers its modules into mmseg's and mmpose's registries
 (see :mod:`mmhtc.registry`); configs load it with
 ``custom_imports=dict(imports=['mmhtc'], allow_failed_imports=False)``.
 """
-from . import codecs, datasets, evaluation, models, structures  # noqa: F401
+from . import (codecs, datasets, engine, evaluation, models,  # noqa: F401
+               structures)
 from .version import __version__
 
 __all__ = ['__version__']

@@ -10,12 +10,14 @@ from typing import Callable, Type
 
 from mmengine.registry import Registry
 from mmpose.registry import DATASETS as POSE_DATASETS
+from mmpose.registry import HOOKS as POSE_HOOKS
 from mmpose.registry import KEYPOINT_CODECS
 from mmpose.registry import METRICS as POSE_METRICS
 from mmpose.registry import MODELS as POSE_MODELS
 from mmpose.registry import TRANSFORMS as POSE_TRANSFORMS
 from mmpose.registry import VISUALIZERS as POSE_VISUALIZERS
 from mmseg.registry import DATASETS as SEG_DATASETS
+from mmseg.registry import HOOKS as SEG_HOOKS
 from mmseg.registry import METRICS as SEG_METRICS
 from mmseg.registry import MODELS as SEG_MODELS
 from mmseg.registry import TRANSFORMS as SEG_TRANSFORMS
@@ -25,7 +27,7 @@ __all__ = [
     'register_into', 'SEG_DATASETS', 'SEG_METRICS', 'SEG_MODELS',
     'SEG_TRANSFORMS', 'SEG_VISUALIZERS', 'POSE_DATASETS', 'POSE_METRICS',
     'POSE_MODELS', 'POSE_TRANSFORMS', 'POSE_VISUALIZERS', 'KEYPOINT_CODECS',
-    'DATASETS', 'TRANSFORMS'
+    'DATASETS', 'TRANSFORMS', 'SEG_HOOKS', 'POSE_HOOKS', 'HOOKS'
 ]
 
 
@@ -50,3 +52,5 @@ def register_into(*registries: Registry) -> Callable[[Type], Type]:
 #: Datasets and shared transforms are built by mmseg and mmpose Runners alike.
 DATASETS = (SEG_DATASETS, POSE_DATASETS)
 TRANSFORMS = (SEG_TRANSFORMS, POSE_TRANSFORMS)
+#: Training hooks run in mmseg and mmpose Runners alike.
+HOOKS = (SEG_HOOKS, POSE_HOOKS)

@@ -92,3 +92,7 @@ default_hooks = dict(timer=dict(type='IterTimerHook'),
                      visualization=dict(type='SegVisualizationHook'))
 env_cfg = dict(cudnn_benchmark=False, dist_cfg=dict(backend='gloo'))
 randomness = dict(seed=0)
+# NaNGuardHook stops at a non-finite loss (naming the term and iteration);
+# NumClassesCheckHook stops before the first iteration when the model's classes or
+# keypoints disagree with the dataset's (both from mmhtc).
+custom_hooks = [dict(type='NaNGuardHook'), dict(type='NumClassesCheckHook')]

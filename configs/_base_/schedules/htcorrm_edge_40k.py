@@ -22,3 +22,7 @@ default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=4000),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='SegVisualizationHook'))
+# NaNGuardHook stops at a non-finite loss (naming the term and iteration);
+# NumClassesCheckHook stops before the first iteration when the model's classes or
+# keypoints disagree with the dataset's (both from mmhtc).
+custom_hooks = [dict(type='NaNGuardHook'), dict(type='NumClassesCheckHook')]

@@ -27,3 +27,7 @@ default_hooks = dict(
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='SegVisualizationHook'))
 log_processor = dict(by_epoch=True)
+# NaNGuardHook stops at a non-finite loss (naming the term and iteration);
+# NumClassesCheckHook stops before the first iteration when the model's classes or
+# keypoints disagree with the dataset's (both from mmhtc).
+custom_hooks = [dict(type='NaNGuardHook'), dict(type='NumClassesCheckHook')]

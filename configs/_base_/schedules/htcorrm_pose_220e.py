@@ -19,3 +19,12 @@ train_cfg = dict(by_epoch=True, max_epochs=220, val_interval=10)
 val_cfg = dict()
 test_cfg = dict()
 default_hooks = dict(checkpoint=dict(save_best='auto', rule='greater'))
+# NaNGuardHook stops at a non-finite loss (naming the term and iteration);
+# NumClassesCheckHook stops before the first iteration when the model's classes or
+# keypoints disagree with the dataset's (both from mmhtc);
+# SyncBuffersHook as in mmpose's default runtime.
+custom_hooks = [
+    dict(type='SyncBuffersHook'),
+    dict(type='NaNGuardHook'),
+    dict(type='NumClassesCheckHook')
+]

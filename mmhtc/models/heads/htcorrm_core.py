@@ -79,6 +79,8 @@ class HTCorrMCore(BaseModule):
                 raise ValueError(f'HTCorrMCore: a {task} encoder needs {name} '
                                  f'> 0, got {number}')
         self.main = main
+        self.num_classes = num_classes
+        self.num_keypoints = num_keypoints
         self.fusion = fusion
         self.hybrid = tuple(hybrid)
         self.size_index = size_index
@@ -109,28 +111,36 @@ class HTCorrMCore(BaseModule):
 
     @staticmethod
     def _check(main, encoders, fusion, hybrid, loss_weights, losses) -> None:
+        """Raise a ValueError naming the ``core`` config key that is wrong."""
         where = 'HTCorrMCore'
         if main not in TASKS:
-            raise ValueError(f'{where}: unknown main task {main!r}; expected '
-                             f'one of {TASKS}')
+            raise ValueError(f'{where}: core.main is {main!r}, an unknown main '
+                             f'task; expected one of {TASKS}')
         if fusion not in FUSIONS:
-            raise ValueError(f'{where}: unknown fusion {fusion!r}; expected one '
-                             f'of {FUSIONS}')
-        unknown = set(encoders) - set(TASKS)
+            raise ValueError(f'{where}: core.fusion is {fusion!r}, an unknown '
+                             f'fusion; expected one of {FUSIONS}')
+        unknown = sorted(set(encoders) - set(TASKS))
         if unknown:
-            raise ValueError(f'{where}: encoders for unknown tasks {unknown}')
+            raise ValueError(f'{where}: core.encoders has unknown tasks '
+                             f'{unknown}; expected names among {TASKS}')
         if main not in encoders:
-            raise ValueError(f'{where}: no encoder for the main task {main!r}')
+            raise ValueError(f'{where}: core.encoders has no encoder for the '
+                             f'main task {main!r}')
         missing = set(hybrid) - set(encoders) if fusion != 'none' else set()
         if missing:
-            raise ValueError(f'{where}: hybrid names tasks without an encoder: '
-                             f'{sorted(missing)}')
+            raise ValueError(f'{where}: core.hybrid names tasks without an '
+                             f'encoder: {sorted(missing)}')
         aux = [t for t in encoders if not (t == main and fusion == 'none')]
         for name, table in (('loss_weights', loss_weights), ('losses', losses)):
             absent = [t for t in aux if t not in (table or {})]
             if absent:
-                raise ValueError(f'{where}: {name} has no entry for the encoder '
-                                 f'outputs of {absent}')
+                raise ValueError(f'{where}: core.{name} has no entry for the '
+                                 f'encoder outputs of {absent}')
+        for task in aux:
+            weight = loss_weights[task]
+            if not isinstance(weight, (int, float)) or not weight >= 0:
+                raise ValueError(f'{where}: core.loss_weights[{task!r}] must '
+                                 f'be a number >= 0, got {weight!r}')
 
     def _select(self, feats: Sequence[Tensor],
                 index: Union[int, Sequence[int]]) -> Tensor:

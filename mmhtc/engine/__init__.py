@@ -1,0 +1,3 @@
+from .hooks import NaNGuardHook, NumClassesCheckHook
+
+__all__ = ['NaNGuardHook', 'NumClassesCheckHook']
