@@ -1,3 +1,10 @@
 from .checkpoint import load_local_training_checkpoint, trust_local_checkpoints
+from .inference import (HumanResult, OutputAdapter, human_result,
+                        inference_folder, inference_human, init_model,
+                        register_output_adapter)
 
-__all__ = ['load_local_training_checkpoint', 'trust_local_checkpoints']
+__all__ = [
+    'load_local_training_checkpoint', 'trust_local_checkpoints', 'HumanResult',
+    'OutputAdapter', 'human_result', 'inference_folder', 'inference_human',
+    'init_model', 'register_output_adapter'
+]
