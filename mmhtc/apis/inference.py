@@ -44,10 +44,10 @@ from mmengine.structures import PixelData
 from mmpose.structures import merge_data_samples
 from mmpose.structures.bbox import get_warp_matrix
 from mmpose.structures.utils import revert_heatmap
+from mmseg.models.utils import resize
 from torch import Tensor, nn
 
 from ..datasets.base import BaseHumanDataset
-from ..models.segmentors import HumanEncoderDecoder
 from ..registry import POSE_DATASETS, SEG_DATASETS
 
 ImageInput = Union[str, np.ndarray]
@@ -328,13 +328,14 @@ class HTCorrMSegAdapter(_HTCorrMAdapter):
                 sample.pred_sem_seg = PixelData(data=probs.argmax(1))
 
     def _to_image(self, maps: Tensor, sample) -> Tensor:
-        """(1, C, h, w) over the padded input -> (1, C, *ori_shape)."""
-        if not isinstance(self.model, HumanEncoderDecoder):
-            raise TypeError('HTCorrMSegHead outputs need a HumanEncoderDecoder '
-                            '(mmhtc.apis.init_model builds one), got '
-                            f'{type(self.model).__name__}')
-        return self.model._to_original(maps, sample.metainfo,
-                                       self._input_size(sample))
+        """(1, C, h, w) over the padded input -> (1, C, *ori_shape), as the
+        model maps its parsing logits back."""
+        align_corners = self.model.align_corners
+        maps = resize(maps, self._input_size(sample), mode='bilinear',
+                      align_corners=align_corners)
+        h, w = sample.metainfo['img_shape'][:2]
+        return resize(maps[..., :h, :w], sample.metainfo['ori_shape'][:2],
+                      mode='bilinear', align_corners=align_corners)
 
     @staticmethod
     def _input_size(sample) -> Tuple[int, int]:

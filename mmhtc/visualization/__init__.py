@@ -1,0 +1,3 @@
+from .human_visualizer import HumanVisualizer
+
+__all__ = ['HumanVisualizer']
