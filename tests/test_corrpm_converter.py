@@ -1,0 +1,179 @@
+"""The CorrPM converter on a state dict laid out as the authors' release."""
+import importlib.util
+import os.path as osp
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+CONFIG = osp.join(REPO, 'configs', 'htcorrm',
+                  'htcorrm_r101-d16_2xb4-180e_lip-384x384.py')
+
+
+def _load_converter():
+    path = osp.join(REPO, 'tools', 'model_converters', 'corrpm_to_mmhtc.py')
+    spec = importlib.util.spec_from_file_location('corrpm_to_mmhtc', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+converter = _load_converter()
+
+
+def release_state_dict(num_classes: int = 20, joints: int = 16) -> dict:
+    """Random tensors under the release's keys and shapes (CorrPM_Model:
+    ResNet-101 deep stem, ASPP, decoder, edge, pose, conv_fuse, nl_SEP), with
+    DataParallel's ``module.`` prefix."""
+    gen = torch.Generator().manual_seed(0)
+    sd = {}
+
+    def conv(name, cin, cout, k=1, bias=False):
+        sd[f'{name}.weight'] = torch.randn(cout, cin, k, k, generator=gen)
+        if bias:
+            sd[f'{name}.bias'] = torch.randn(cout, generator=gen)
+
+    def abn(name, c, tracked=False):
+        sd[f'{name}.weight'] = torch.randn(c, generator=gen)
+        sd[f'{name}.bias'] = torch.randn(c, generator=gen)
+        sd[f'{name}.running_mean'] = torch.randn(c, generator=gen)
+        sd[f'{name}.running_var'] = torch.rand(c, generator=gen) + 0.5
+        if tracked:
+            sd[f'{name}.num_batches_tracked'] = torch.tensor(7)
+
+    for i, (cin, cout) in enumerate(((3, 64), (64, 64), (64, 128)), 1):
+        conv(f'conv{i}', cin, cout, 3)
+        abn(f'bn{i}', cout)
+    inplanes = 128
+    for layer, (planes, blocks) in enumerate(
+            ((64, 3), (128, 4), (256, 23), (512, 3)), 1):
+        for b in range(blocks):
+            p = f'layer{layer}.{b}.'
+            conv(p + 'conv1', inplanes, planes)
+            abn(p + 'bn1', planes)
+            conv(p + 'conv2', planes, planes, 3)
+            abn(p + 'bn2', planes)
+            conv(p + 'conv3', planes, planes * 4)
+            abn(p + 'bn3', planes * 4)
+            if b == 0:
+                conv(p + 'downsample.0', inplanes, planes * 4)
+                abn(p + 'downsample.1', planes * 4)
+            inplanes = planes * 4
+    conv('layer5.conv1.1', 2048, 256)
+    abn('layer5.conv1.2', 256)
+    for i, k in ((2, 1), (3, 3), (4, 3), (5, 3)):
+        conv(f'layer5.conv{i}.0', 2048, 256, k)
+        abn(f'layer5.conv{i}.1', 256)
+    conv('layer5.bottleneck.0', 1280, 512)
+    abn('layer5.bottleneck.1', 512)
+    for i, cin in ((1, 256), (2, 512), (3, 1024)):
+        conv(f'edge_layer.conv{i}.0', cin, 256)
+        abn(f'edge_layer.conv{i}.1', 256)
+    conv('edge_layer.conv4', 256, 2, 3, bias=True)
+    conv('edge_layer.conv5', 512, 2, bias=True)
+    conv('edge_layer.conv6', 768, 512)
+    sd['pose_layer.deconv_layers.0.weight'] = torch.randn(
+        2048, 256, 4, 4, generator=gen)
+    abn('pose_layer.deconv_layers.1', 256, tracked=True)
+    sd['pose_layer.deconv_layers.3.weight'] = torch.randn(
+        256, 512, 4, 4, generator=gen)
+    abn('pose_layer.deconv_layers.4', 512, tracked=True)
+    conv('pose_layer.final_layer', 512, joints, bias=True)
+    conv('layer6.conv1.0', 512, 256)
+    abn('layer6.conv1.1', 256)
+    conv('layer6.conv2.0', 256, 48)
+    abn('layer6.conv2.1', 48)
+    conv('layer6.conv3.0', 768, 512)
+    abn('layer6.conv3.1', 512)
+    conv('layer6.conv4', 512, num_classes, bias=True)
+    conv('out_layer', 512, num_classes, bias=True)
+    conv('conv_fuse.0', 1536, 512)
+    abn('conv_fuse.1', 512)
+    for name in ('g.0', 'theta', 'phi.0'):
+        conv(f'nl_SEP.{name}', 512, 256, bias=True)
+    conv('nl_SEP.W.0', 256, 512, bias=True)
+    abn('nl_SEP.W.1', 512)
+    return {f'module.{k}': v for k, v in sd.items()}
+
+
+@pytest.fixture(scope='module')
+def converted():
+    release = release_state_dict()
+    return {k[len('module.'):]: v for k, v in release.items()}, \
+        converter.convert(release)
+
+
+def test_keys_match_the_config_model(converted):
+    _, state_dict = converted
+    missing, unexpected = converter.check_against_config(state_dict, CONFIG)
+    assert unexpected == []
+    # only the paper's 3 x 3 + 1 x 1 edge fusion, which the release lacks
+    fuse = 'decode_head.core.encoders.edge.fuse.'
+    assert sorted(missing) == sorted([
+        fuse + '0.conv.weight', fuse + '0.bn.weight', fuse + '0.bn.bias',
+        fuse + '0.bn.running_mean', fuse + '0.bn.running_var',
+        fuse + '1.weight', fuse + '1.bias'
+    ])
+
+
+def test_renamed_tensors_are_the_release_ones(converted):
+    release, state_dict = converted
+    pairs = {
+        'conv3.weight': 'backbone.stem.6.weight',
+        'bn2.running_var': 'backbone.stem.4.running_var',
+        'layer3.22.conv2.weight': 'backbone.layer3.22.conv2.weight',
+        'layer5.conv4.0.weight':
+        'decode_head.core.encoders.parsing.aspp.2.conv.weight',
+        'pose_layer.deconv_layers.4.running_mean':
+        'decode_head.core.encoders.pose.layers.1.bn.running_mean',
+        'nl_SEP.theta.bias': 'decode_head.core.hnl.query.bias',
+        'out_layer.weight': 'decode_head.conv_seg.weight',
+    }
+    for old, new in pairs.items():
+        assert torch.equal(release[old], state_dict[new]), old
+
+
+def test_edge_logit_gives_the_release_softmax(converted):
+    release, state_dict = converted
+    feature = torch.randn(1, 512, 3, 3)
+    theirs = F.conv2d(feature, release['edge_layer.conv5.weight'],
+                      release['edge_layer.conv5.bias']).softmax(1)[:, 1:]
+    ours = F.conv2d(
+        feature, state_dict['decode_head.core.predictors.edge.weight'],
+        state_dict['decode_head.core.predictors.edge.bias']).sigmoid()
+    torch.testing.assert_close(ours, theirs, rtol=1e-4, atol=1e-5)
+
+
+def _bn(x, sd, prefix):
+    return F.batch_norm(x, sd[prefix + 'running_mean'],
+                        sd[prefix + 'running_var'], sd[prefix + 'weight'],
+                        sd[prefix + 'bias'])
+
+
+def test_w_bias_folds_into_bn(converted):
+    release, state_dict = converted
+    x = torch.randn(1, 256, 4, 4)
+    theirs = _bn(
+        F.conv2d(x, release['nl_SEP.W.0.weight'], release['nl_SEP.W.0.bias']),
+        release, 'nl_SEP.W.1.')
+    ours = _bn(
+        F.conv2d(x, state_dict['decode_head.core.hnl.out.conv.weight']),
+        state_dict, 'decode_head.core.hnl.out.bn.')
+    torch.testing.assert_close(ours, theirs, rtol=1e-4, atol=1e-3)
+
+
+def test_hybrid_inputs_are_reordered(converted):
+    release, state_dict = converted
+    parsing, pose, edge = (torch.randn(1, 512, 2, 2) for _ in range(3))
+    theirs = F.conv2d(
+        torch.cat([parsing, edge, pose], 1), release['conv_fuse.0.weight'])
+    ours = F.conv2d(
+        torch.cat([parsing, pose, edge], 1),
+        state_dict['decode_head.core.hnl.hybrid.conv.weight'])
+    torch.testing.assert_close(ours, theirs, rtol=1e-4, atol=1e-3)
+
+
+def test_unknown_release_key_is_named():
+    with pytest.raises(KeyError, match='layer7.weight'):
+        converter.convert({'layer7.weight': torch.zeros(1)})
