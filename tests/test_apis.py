@@ -1,0 +1,213 @@
+"""Inference API, demo script and visualizer on real LIP images with freshly
+initialised models."""
+import importlib.util
+import os
+import os.path as osp
+import sys
+
+import mmcv
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from mmhtc.apis import HumanResult, inference_folder, inference_human, init_model
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+DEMO_CONFIG = osp.join(
+    REPO, 'configs', 'demo',
+    'htcorrm_hrnetv2-w18s_1xb8-600it_synthetic-lip-128x128.py')
+POSE_CONFIG = osp.join(REPO, 'configs', 'htcorrm',
+                       'htcorrm_hrnetv2-w32_2xb16-220e_lip-256x256.py')
+IMAGES = ('86_185913.jpg', '114317_456748.jpg')
+
+
+@pytest.fixture(scope='module')
+def images(shared_data):
+    return [
+        osp.join(shared_data, 'lip', 'TrainVal_images', 'val_images', name)
+        for name in IMAGES
+    ]
+
+
+@pytest.fixture(scope='module')
+def seg_model():
+    torch.manual_seed(0)
+    return init_model(DEMO_CONFIG)
+
+
+def _manual_outputs(model, path):
+    """The demo model's parsing logits, pose heatmaps and relation map computed
+    by hand: the image resized (long side 128, ratio kept), normalised by the
+    model's data preprocessor, through the backbone and head."""
+    img = mmcv.imread(path)
+    resized = mmcv.imrescale(img, (128, 128))
+    inputs = torch.from_numpy(resized.transpose(2, 0, 1).copy())
+    batch = model.data_preprocessor(dict(inputs=[inputs]), False)['inputs']
+    with torch.no_grad():
+        logits, outputs = model.decode_head.forward_outputs(
+            model.extract_feat(batch), return_relation=True)
+    return img.shape[:2], resized.shape[:2], logits, outputs
+
+
+def test_seg_world_outputs_in_image_pixels(seg_model, images):
+    result = inference_human(seg_model, images[0], relation_query=(60, 200))
+    (height, width), (in_h, in_w), logits, outputs = _manual_outputs(
+        seg_model, images[0])
+    assert isinstance(result, HumanResult)
+    assert result.parsing.shape == (height, width)
+    assert result.edge.shape == (height, width)
+    assert result.edge.min() >= 0 and result.edge.max() <= 1
+    assert result.keypoints.shape == (1, 16, 2)
+    assert result.keypoint_scores.shape == (1, 16)
+    expected = F.interpolate(
+        F.interpolate(logits, (in_h, in_w), mode='bilinear'), (height, width),
+        mode='bilinear').argmax(1)[0].numpy()
+    assert (result.parsing == expected).mean() > 0.99
+    heatmaps = outputs['predictions']['pose'][0]
+    h, w = heatmaps.shape[1:]
+    peaks = heatmaps.flatten(1).argmax(1)
+    expected_xy = np.stack([(peaks % w).numpy() * in_w / w * width / in_w,
+                            (peaks // w).numpy() * in_h / h * height / in_h], 1)
+    valid = result.keypoint_scores[0] > 0
+    assert valid.sum() >= 5
+    np.testing.assert_allclose(result.keypoints[0][valid],
+                               expected_xy[valid], atol=1e-3)
+    # the query (60, 200) lies in feature pixel (x * w / width, y * h / height)
+    col, row = int(60.5 * w / width), int(200.5 * h / height)
+    keys = outputs['relation'][0, row * w + col].reshape(1, 1, h // 2, w // 2)
+    expected_relation = F.interpolate(
+        F.interpolate(keys, (in_h, in_w), mode='bilinear'), (height, width),
+        mode='bilinear')[0, 0].numpy()
+    np.testing.assert_allclose(result.relation, expected_relation, atol=1e-6)
+
+
+def test_batched_and_folder_inference_match_single(seg_model, images,
+                                                   tmp_path):
+    for path in images:
+        os.symlink(path, tmp_path / osp.basename(path))
+    (tmp_path / 'notes.txt').write_text('not an image')
+    singles = [inference_human(seg_model, path) for path in images]
+    batch = inference_human(seg_model, images)
+    folder = dict(inference_folder(seg_model, str(tmp_path), batch_size=2))
+    assert sorted(folder) == sorted(str(tmp_path / name) for name in IMAGES)
+    for path, single, batched in zip(images, singles, batch):
+        from_folder = folder[str(tmp_path / osp.basename(path))]
+        for other in (batched, from_folder):
+            np.testing.assert_array_equal(other.parsing, single.parsing)
+            np.testing.assert_allclose(other.edge, single.edge, atol=1e-5)
+            np.testing.assert_allclose(other.keypoints, single.keypoints)
+
+
+def test_array_input_matches_path(seg_model, images):
+    from_path = inference_human(seg_model, images[1])
+    from_array = inference_human(seg_model, mmcv.imread(images[1]))
+    np.testing.assert_array_equal(from_array.parsing, from_path.parsing)
+
+
+def test_topdown_outputs_stay_in_the_person_box(images):
+    torch.manual_seed(0)
+    model = init_model(POSE_CONFIG)
+    assert model.dataset_meta['classes'][0] == 'Background'
+    assert len(model.dataset_meta['skeleton_links']) > 0
+    height, width = mmcv.imread(images[0]).shape[:2]
+    box = np.array([[20, 150, 100, 250]], dtype=np.float32)
+    result = inference_human(model, images[0], bboxes=box,
+                             relation_query=(60, 200))
+    assert result.parsing.shape == result.edge.shape == (height, width)
+    assert result.relation.shape == (height, width)
+    assert result.keypoints.shape == (1, 16, 2)
+    # mmpose pads the box by 1.25 and makes it square (256 x 256 input)
+    side = 1.25 * 100
+    cx, cy = 60, 200
+    x0, x1 = cx - side / 2 - 2, cx + side / 2 + 2
+    y0, y1 = cy - side / 2 - 2, cy + side / 2 + 2
+    ys, xs = np.mgrid[:height, :width]
+    outside = (xs < x0) | (xs > x1) | (ys < y0) | (ys > y1)
+    assert outside.any() and (~outside).any()
+    assert (result.parsing[outside] == 0).all()
+    assert (result.edge[outside] == 0).all()
+    assert (result.relation[outside] == 0).all()
+    assert (result.parsing[~outside] > 0).mean() > 0.5
+    kx, ky = result.keypoints[0].T
+    assert ((kx >= x0) & (kx <= x1) & (ky >= y0) & (ky <= y1)).all()
+
+
+def test_bad_inputs_are_named(seg_model, tmp_path):
+    with pytest.raises(FileNotFoundError, match='missing.jpg'):
+        inference_human(seg_model, str(tmp_path / 'missing.jpg'))
+    with pytest.raises(ValueError, match='top-down'):
+        inference_human(seg_model, np.zeros((8, 8, 3), np.uint8),
+                        bboxes=np.zeros((1, 4)))
+    config = tmp_path / 'no_scope.py'
+    config.write_text("default_scope = 'mmdet'\nmodel = dict(type='X')\n")
+    with pytest.raises(ValueError, match='no_scope.py'):
+        init_model(str(config))
+
+
+def _load_demo():
+    path = osp.join(REPO, 'tools', 'demo', 'image_demo.py')
+    spec = importlib.util.spec_from_file_location('image_demo', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_demo_writes_pngs_of_the_image_size(seg_model, images, tmp_path,
+                                            monkeypatch):
+    checkpoint = tmp_path / 'fresh.pth'
+    torch.save(dict(state_dict=seg_model.state_dict(), meta={}), checkpoint)
+    out = tmp_path / 'out.png'
+    monkeypatch.setattr(sys, 'argv', [
+        'image_demo.py', images[0], DEMO_CONFIG,
+        str(checkpoint), '--out-file',
+        str(out), '--show-relation', '60,200'
+    ])
+    _load_demo().main()
+    image = mmcv.imread(images[0])
+    for path in (out, tmp_path / 'out_relation.png'):
+        with open(path, 'rb') as f:
+            assert f.read(8) == b'\x89PNG\r\n\x1a\n'
+        drawn = mmcv.imread(str(path))
+        assert drawn.shape == image.shape
+        assert not np.array_equal(drawn, image)
+
+
+def test_visualizer_colours_by_hand(seg_model):
+    from mmengine.structures import InstanceData, PixelData
+    from mmpose.registry import VISUALIZERS as POSE_VISUALIZERS
+    from mmpose.structures import PoseDataSample
+    from mmseg.registry import VISUALIZERS as SEG_VISUALIZERS
+
+    import mmhtc.visualization  # noqa: F401
+    visualizer = SEG_VISUALIZERS.build(
+        dict(type='HumanVisualizer', name='hand', alpha=0.5))
+    assert POSE_VISUALIZERS.get('HumanVisualizer') is type(visualizer)
+    visualizer.dataset_meta = dict(
+        palette=[[0, 0, 0], [200, 100, 0]],
+        skeleton_links=[(0, 1)],
+        skeleton_link_colors=[[0, 0, 255]],
+        keypoint_colors=[[0, 255, 0], [0, 255, 0]])
+    image = np.full((20, 20, 3), 100, np.uint8)
+    parsing = np.zeros((20, 20), np.int64)
+    parsing[0, 0] = 1
+    edge = np.zeros((20, 20), np.float32)
+    edge[19, 19] = 0.9
+    drawn = visualizer.draw_human(
+        image, HumanResult(parsing=parsing, edge=edge))
+    assert drawn[0, 0].tolist() == [150, 100, 50]
+    assert drawn[19, 19].tolist() == [255, 255, 255]
+    assert drawn[10, 10].tolist() == [100, 100, 100]
+    sample = PoseDataSample()
+    sample.pred_instances = InstanceData(
+        keypoints=np.array([[[5.0, 10.0], [15.0, 10.0]]]),
+        keypoint_scores=np.array([[0.9, 0.9]]))
+    sample.pred_sem_seg = PixelData(data=torch.from_numpy(parsing[None]))
+    # the call of mmpose's PoseVisualizationHook
+    visualizer.add_datasample('val_img', image, data_sample=sample,
+                              draw_gt=False, draw_bbox=True,
+                              draw_heatmap=True, kpt_thr=0.3, step=0)
+    drawn = visualizer.get_image()
+    assert drawn.shape == image.shape
+    assert drawn[10, 10].tolist() == [0, 0, 255]
+    assert drawn[10, 5].tolist() == [0, 255, 0]
