@@ -139,6 +139,15 @@ def load_samples(cfg: Config, data_root: str,
     return samples
 
 
+def build_pipelines(cfg: Config) -> Dict[str, Compose]:
+    """The joint (``cfg.train_pipeline``) and the stock pipeline."""
+    if 'train_pipeline' not in cfg:
+        raise KeyError(f'{cfg.filename}: no train_pipeline')
+    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    return dict(
+        joint=Compose(cfg.train_pipeline), stock=Compose(STOCK_PIPELINE))
+
+
 def timed_pass(pipeline: Callable, samples: List[dict], seed: int) -> float:
     """Seconds per sample of one pass over ``samples`` (copies excluded)."""
     random.seed(seed)
@@ -162,13 +171,9 @@ def run(args: argparse.Namespace) -> Dict:
         one per repeat), ``seconds`` (their median) and ``samples_per_s``.
     """
     cfg = Config.fromfile(args.config)
-    if 'train_pipeline' not in cfg:
-        raise KeyError(f'{args.config}: no train_pipeline')
-    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    pipelines = build_pipelines(cfg)
     data_root = args.data_root or default_data_root()
     samples = load_samples(cfg, data_root, args.max_samples)
-    pipelines = dict(
-        joint=Compose(cfg.train_pipeline), stock=Compose(STOCK_PIPELINE))
     results = dict(
         data_root=data_root,
         num_samples=len(samples),

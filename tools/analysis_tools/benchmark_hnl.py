@@ -28,7 +28,7 @@ import argparse
 import gc
 import statistics
 import time
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import torch
 from torch import Tensor
@@ -140,23 +140,23 @@ def attention_kernel(op_names: set) -> str:
                      for name in kernels) or '-'
 
 
-def measure_memory(module: HeterogeneousNonLocal, main: Tensor,
-                   inputs: List[Tensor], device: torch.device) -> Dict:
-    """Peak memory of one step (allocator count) and the attention kernel."""
+def measure_memory(fn: Callable[[], None], device: torch.device) -> Dict:
+    """Peak memory of ``fn()`` over what was allocated before (bytes), and the
+    attention kernel it ran."""
     gc.collect()
     if device.type == 'cuda':
         torch.cuda.synchronize(device)
         torch.cuda.reset_peak_memory_stats(device)
         start = torch.cuda.memory_allocated(device)
         with profile(activities=[ProfilerActivity.CPU]) as prof:
-            step(module, main, inputs)
+            fn()
             torch.cuda.synchronize(device)
         peak = torch.cuda.max_memory_allocated(device) - start
     else:
         with profile(
                 activities=[ProfilerActivity.CPU],
                 profile_memory=True) as prof:
-            step(module, main, inputs)
+            fn()
         events = prof.profiler.kineto_results.events()
         peak = allocator_peak([e for e in events if e.name() == '[memory]'])
     names = {event.key for event in prof.key_averages()}
@@ -212,7 +212,8 @@ def run(args: argparse.Namespace) -> Dict[str, Dict]:
         module.attention = mode
         for _ in range(args.warmup):
             step(module, main, inputs)
-        results[mode] = measure_memory(module, main, inputs, device)
+        results[mode] = measure_memory(lambda: step(module, main, inputs),
+                                       device)
         results[mode].update(times=[], rss=[])
     for repeat in range(args.repeats):
         for mode in (MODES if repeat % 2 == 0 else MODES[::-1]):
