@@ -14,12 +14,16 @@ from mmpose.registry import HOOKS as POSE_HOOKS
 from mmpose.registry import KEYPOINT_CODECS
 from mmpose.registry import METRICS as POSE_METRICS
 from mmpose.registry import MODELS as POSE_MODELS
+from mmpose.registry import \
+    OPTIM_WRAPPER_CONSTRUCTORS as POSE_OPTIM_WRAPPER_CONSTRUCTORS
 from mmpose.registry import TRANSFORMS as POSE_TRANSFORMS
 from mmpose.registry import VISUALIZERS as POSE_VISUALIZERS
 from mmseg.registry import DATASETS as SEG_DATASETS
 from mmseg.registry import HOOKS as SEG_HOOKS
 from mmseg.registry import METRICS as SEG_METRICS
 from mmseg.registry import MODELS as SEG_MODELS
+from mmseg.registry import \
+    OPTIM_WRAPPER_CONSTRUCTORS as SEG_OPTIM_WRAPPER_CONSTRUCTORS
 from mmseg.registry import TRANSFORMS as SEG_TRANSFORMS
 from mmseg.registry import VISUALIZERS as SEG_VISUALIZERS
 
@@ -27,7 +31,8 @@ __all__ = [
     'register_into', 'SEG_DATASETS', 'SEG_METRICS', 'SEG_MODELS',
     'SEG_TRANSFORMS', 'SEG_VISUALIZERS', 'POSE_DATASETS', 'POSE_METRICS',
     'POSE_MODELS', 'POSE_TRANSFORMS', 'POSE_VISUALIZERS', 'KEYPOINT_CODECS',
-    'DATASETS', 'TRANSFORMS', 'SEG_HOOKS', 'POSE_HOOKS', 'HOOKS'
+    'DATASETS', 'TRANSFORMS', 'SEG_HOOKS', 'POSE_HOOKS', 'HOOKS',
+    'OPTIM_WRAPPER_CONSTRUCTORS'
 ]
 
 
@@ -54,3 +59,6 @@ DATASETS = (SEG_DATASETS, POSE_DATASETS)
 TRANSFORMS = (SEG_TRANSFORMS, POSE_TRANSFORMS)
 #: Training hooks run in mmseg and mmpose Runners alike.
 HOOKS = (SEG_HOOKS, POSE_HOOKS)
+#: Optimizer wrapper constructors of mmseg and mmpose Runners.
+OPTIM_WRAPPER_CONSTRUCTORS = (SEG_OPTIM_WRAPPER_CONSTRUCTORS,
+                              POSE_OPTIM_WRAPPER_CONSTRUCTORS)

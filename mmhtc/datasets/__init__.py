@@ -4,9 +4,11 @@ from .cihp import CIHPHumanDataset
 from .lip import LIPHumanDataset, SyntheticLIPDataset
 from .mpii import MPIIHumanDataset
 from .pascal_person_part import PascalPersonPartHumanDataset
+from .search_split import SearchSplitDataset
 from .transforms import *  # noqa: F401,F403
 
 __all__ = [
     'BaseHumanDataset', 'LIPHumanDataset', 'CIHPHumanDataset',
-    'ATRHumanDataset', 'MPIIHumanDataset', 'PascalPersonPartHumanDataset'
+    'ATRHumanDataset', 'MPIIHumanDataset', 'PascalPersonPartHumanDataset',
+    'SearchSplitDataset'
 ]

@@ -1,3 +1,7 @@
-from .hooks import NaNGuardHook, NumClassesCheckHook
+from .hooks import DeriveGenotypeHook, NaNGuardHook, NumClassesCheckHook, RNGStateHook
+from .optimizers import SearchOptimWrapperConstructor
 
-__all__ = ['NaNGuardHook', 'NumClassesCheckHook']
+__all__ = [
+    'DeriveGenotypeHook', 'NaNGuardHook', 'NumClassesCheckHook', 'RNGStateHook',
+    'SearchOptimWrapperConstructor'
+]

@@ -1,2 +1,2 @@
 """Models: backbones, layers, heads and losses of HTCorrM and NPPNet."""
-from . import backbones, heads, layers, losses, segmentors  # noqa: F401
+from . import backbones, heads, layers, losses, nas, segmentors  # noqa: F401

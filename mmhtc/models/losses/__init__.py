@@ -1,3 +1,4 @@
 from .edge_loss import BalancedEdgeLoss
+from .uncertainty_weighting import UncertaintyWeighting
 
-__all__ = ['BalancedEdgeLoss']
+__all__ = ['BalancedEdgeLoss', 'UncertaintyWeighting']

@@ -1,14 +1,12 @@
 """mmseg's EncoderDecoder that also predicts the auxiliary tasks."""
-from typing import Dict, List, Optional
+from typing import List, Optional
 
-import numpy as np
-from mmengine.structures import InstanceData, PixelData
-from mmpose.codecs.utils import get_heatmap_maximum
+from mmengine.structures import PixelData
 from mmseg.models.segmentors import EncoderDecoder
-from mmseg.models.utils import resize
 from torch import Tensor
 
 from ...registry import SEG_MODELS
+from .outputs import heatmap_keypoints, to_original
 
 
 @SEG_MODELS.register_module()
@@ -42,30 +40,11 @@ class HumanEncoderDecoder(EncoderDecoder):
         predictions = outputs['predictions']
         for i, sample in enumerate(data_samples):
             if 'edge' in predictions and self.decode_head.core.main != 'edge':
-                edge = self._to_original(predictions['edge'][i:i + 1].sigmoid(),
-                                         sample.metainfo, inputs.shape[2:])
+                edge = to_original(predictions['edge'][i:i + 1].sigmoid(),
+                                   sample.metainfo, inputs.shape[2:],
+                                   self.align_corners)
                 sample.pred_edge_map = PixelData(data=edge[0])
             if 'pose' in predictions:
-                sample.pred_instances = self._keypoints(
+                sample.pred_instances = heatmap_keypoints(
                     predictions['pose'][i], sample.metainfo, inputs.shape[2:])
         return data_samples
-
-    def _to_original(self, maps: Tensor, meta: Dict, input_size) -> Tensor:
-        """(1, C, h, w) maps over the padded input -> (1, C, *ori_shape)."""
-        maps = resize(maps, input_size, mode='bilinear',
-                      align_corners=self.align_corners)
-        h, w = meta['img_shape'][:2]
-        return resize(maps[..., :h, :w], meta['ori_shape'][:2],
-                      mode='bilinear', align_corners=self.align_corners)
-
-    @staticmethod
-    def _keypoints(heatmaps: Tensor, meta: Dict, input_size) -> InstanceData:
-        """Peaks of (K, h, w) heatmaps over the padded input, in original pixels."""
-        locations, scores = get_heatmap_maximum(
-            heatmaps.detach().float().cpu().numpy())
-        height, width = heatmaps.shape[1:]
-        stride = np.array([input_size[1] / width, input_size[0] / height])
-        scale = np.asarray(meta.get('scale_factor', (1.0, 1.0)))[:2]
-        keypoints = locations * stride / scale
-        return InstanceData(
-            keypoints=keypoints[None], keypoint_scores=scores[None])

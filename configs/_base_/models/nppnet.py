@@ -1,0 +1,25 @@
+# NPPNet (ICCV 2021) at the retraining size of the paper (Sec. 4.2: C=128, L=16, 3
+# pose and 3 parsing cells, 384 x 384 input; partial channels K=2 when searching;
+# flip and multi-scale test from 0.5 to 1.5 in steps of 0.25). Leaf configs set the
+# genotype or the searched parts.
+data_preprocessor = dict(
+    type='SegDataPreProcessor',
+    mean=[123.675, 116.28, 103.53],
+    std=[58.395, 57.12, 57.375],
+    bgr_to_rgb=True,
+    pad_val=0,
+    seg_pad_val=255,
+    size=(384, 384))
+model = dict(
+    type='NPPNet',
+    data_preprocessor=data_preprocessor,
+    network=dict(
+        channels=128,
+        num_cells=16,
+        num_classes=20,
+        num_keypoints=16,
+        num_fusion_layers=3,
+        partial_channels=2,
+        head_levels=(4, 5, 6)),
+    aux_sigma=2.0,
+    test_cfg=dict(scales=(0.5, 0.75, 1.0, 1.25, 1.5), flip=True))

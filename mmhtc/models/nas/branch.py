@@ -1,0 +1,141 @@
+"""One task branch of NPPNet: a cell-based encoder and decoder (Sec. 3.3)."""
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from torch import Tensor, nn
+
+from .cells import Cell, cell_edges
+from .genotype import NUM_DECODER_CELLS, NUM_LEVELS, PART_CELLS
+from .mixed_op import ArchitectureParameters
+from .operations import FactorizedReduce, ReLUConvBN
+
+
+class EncoderCell(nn.Module):
+    """A cell with DARTS' input projections: s0 (B, C0, ...), s1 (B, C1, ...) ->
+    (B, 4C, ...). ``reduce_s0`` halves s0 when the previous cell reduced."""
+
+    def __init__(self, in_channels: Tuple[int, int], channels: int,
+                 reduce_s0: bool, **cell_args) -> None:
+        super().__init__()
+        self.pre0 = (FactorizedReduce(in_channels[0], channels)
+                     if reduce_s0 else ReLUConvBN(in_channels[0], channels, 1))
+        self.pre1 = ReLUConvBN(in_channels[1], channels, 1)
+        self.cell = Cell(channels, 2, **cell_args)
+
+    def forward(self, s0: Tensor, s1: Tensor,
+                arch: Optional[ArchitectureParameters] = None) -> Tensor:
+        return self.cell([self.pre0(s0), self.pre1(s1)], arch)
+
+
+class EncoderDecoderBranch(nn.Module):
+    """Stem, ``num_cells`` encoder cells and three decoding cells of one task.
+
+    The stem (two 3 x 3 stride-2 convolutions) brings the image to 1/4. Cells
+    ``L/4``, ``L/2`` and ``3L/4`` are reduction cells, so the encoder's levels
+    (the outputs of the last cell at each resolution) are at 1/4, 1/8, 1/16 and
+    1/32 with C, 2C, 4C and 8C channels. Decoding cell t takes the
+    lower-resolution feature (level 3, then the previous decoding output) and the
+    skip (level 2 - t), both projected to a quarter of the skip's channels, and
+    outputs the skip's size and channels: 4C at 1/16, 2C at 1/8, C at 1/4.
+
+    Args:
+        channels: C.
+        num_cells: L, a multiple of 4.
+        genotype: Per part ('encoder', 'decoder') this branch's cells, or None
+            for a part that is searched.
+        op_names: Per searched part, its candidate operations.
+        partial_channels: K of the searched parts' mixed operations.
+    """
+
+    def __init__(self,
+                 channels: int,
+                 num_cells: int,
+                 genotype: Dict[str, Optional[dict]],
+                 op_names: Dict[str, Sequence[str]],
+                 partial_channels: int = 2) -> None:
+        super().__init__()
+        if num_cells % 4 or num_cells <= 0:
+            raise ValueError(f'EncoderDecoderBranch: num_cells must be a '
+                             f'positive multiple of 4, got {num_cells}')
+        if channels % 4:
+            raise ValueError(f'EncoderDecoderBranch: channels must be a '
+                             f'multiple of 4, got {channels}')
+        self.genotype = genotype
+        self.arch = nn.ModuleDict()
+        for part, cells in genotype.items():
+            if cells is None:
+                for name in PART_CELLS[part]:
+                    self.arch[name] = ArchitectureParameters(
+                        cell_edges(2), len(op_names[part]))
+        self.stem = nn.Sequential(
+            nn.Conv2d(3, channels // 2, 3, 2, 1, bias=False),
+            nn.BatchNorm2d(channels // 2), nn.ReLU(inplace=True),
+            nn.Conv2d(channels // 2, channels, 3, 2, 1, bias=False),
+            nn.BatchNorm2d(channels))
+        self.level_cells = num_cells // NUM_LEVELS
+        self.cells = nn.ModuleList()
+        c_pp, c_p, c_node, reduced = channels, channels, channels // 4, False
+        for i in range(num_cells):
+            kind = 'reduce' if i and i % self.level_cells == 0 else 'normal'
+            if kind == 'reduce':
+                c_node *= 2
+            self.cells.append(
+                EncoderCell((c_pp, c_p), c_node, reduced,
+                            **self._cell_args('encoder', kind, op_names,
+                                              partial_channels)))
+            reduced = kind == 'reduce'
+            c_pp, c_p = c_p, 4 * c_node
+        self.level_channels = [channels * 2**i for i in range(NUM_LEVELS)]
+        self.decoder = nn.ModuleList()
+        for t in range(NUM_DECODER_CELLS):
+            low = self.level_channels[NUM_LEVELS - 1 - t]
+            skip = self.level_channels[NUM_LEVELS - 2 - t]
+            self.decoder.append(
+                nn.ModuleDict(
+                    dict(pre0=ReLUConvBN(low, skip // 4, 1),
+                         pre1=ReLUConvBN(skip, skip // 4, 1),
+                         cell=Cell(
+                             skip // 4, 2,
+                             **self._cell_args('decoder',
+                                               self.decoder_cell_name(t),
+                                               op_names, partial_channels)))))
+
+    @staticmethod
+    def decoder_cell_name(t: int) -> str:
+        """The genotype cell of decoding cell t."""
+        return 'upsample1' if t == 0 else 'upsample2'
+
+    @property
+    def out_channels(self) -> List[int]:
+        """Channels of the 7 features: 4 levels, then 3 decoder outputs."""
+        return self.level_channels + self.level_channels[-2::-1]
+
+    def _cell_args(self, part: str, name: str, op_names, k: int) -> dict:
+        kind = 'upsample' if part == 'decoder' else name
+        cells = self.genotype[part]
+        if cells is None:
+            return dict(kind=kind, op_names=op_names[part], partial_channels=k)
+        return dict(kind=kind, genotype=cells[name])
+
+    def _arch(self, name: str) -> Optional[ArchitectureParameters]:
+        return self.arch[name] if name in self.arch else None
+
+    def forward_stem(self, x: Tensor) -> List[Tensor]:
+        """The image (B, 3, H, W) -> the first cells' inputs [s0, s1]."""
+        stem = self.stem(x)
+        return [stem, stem]
+
+    def forward_level(self, level: int, states: List[Tensor]) -> List[Tensor]:
+        """Run the cells of ``level`` on [s0, s1]; returns the new [s0, s1]
+        (s1 is the level's feature)."""
+        s0, s1 = states
+        for cell in self.cells[level * self.level_cells:(level + 1) *
+                               self.level_cells]:
+            kind = cell.cell.kind
+            s0, s1 = s1, cell(s0, s1, self._arch(kind))
+        return [s0, s1]
+
+    def forward_decoder(self, t: int, low: Tensor, skip: Tensor) -> Tensor:
+        """Decoding cell t on the low-resolution feature and the skip."""
+        decoder = self.decoder[t]
+        return decoder['cell']([decoder['pre0'](low), decoder['pre1'](skip)],
+                               self._arch(self.decoder_cell_name(t)))

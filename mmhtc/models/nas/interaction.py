@@ -1,0 +1,92 @@
+"""NPPNet's dense multi-scale feature interaction (Sec. 3.4, eq. 4-5)."""
+from typing import Optional, Sequence
+
+import torch
+from torch import Tensor, nn
+from torch.nn import functional as F
+
+from .mixed_op import ArchitectureParameters, MixedOp
+from .operations import build_op
+
+
+class InteractionEdge(nn.Module):
+    """An operation on a source feature, resized to the target's size and mapped
+    to its channels by a 1 x 1 convolution + BN when they differ."""
+
+    def __init__(self, op: nn.Module, in_channels: int,
+                 out_channels: int) -> None:
+        super().__init__()
+        self.op = op
+        self.project = None if in_channels == out_channels else nn.Sequential(
+            nn.Conv2d(in_channels, out_channels, 1, bias=False),
+            nn.BatchNorm2d(out_channels))
+
+    def forward(self, x: Tensor, size, weights: Optional[Tensor] = None):
+        y = self.op(x) if weights is None else self.op(x, weights)
+        if y.shape[2:] != size:
+            y = F.interpolate(y, size, mode='bilinear', align_corners=False)
+        return y if self.project is None else self.project(y)
+
+
+class Interaction(nn.Module):
+    """One direction of the interaction: target nodes of one branch absorb the
+    other branch's features, FL_t' = FL_t + sum over edges into t.
+
+    Target node t may read sources ``0 .. num_sources[t] - 1``.
+
+    - searchable (``genotype=None``): every allowed source feeds node t through a
+      :class:`MixedOp`, weighted by softmax(beta) over the node's edges (eq. 4);
+    - fixed: ``genotype[t]`` lists the node's ``[op, source]`` pairs, summed.
+
+    Args:
+        source_channels: Channels of each source feature.
+        target_channels: Channels of each target node.
+        num_sources: Per target node, how many sources it reads.
+        genotype: The fixed interaction, or None to search.
+        op_names: Candidate operations when searching.
+        partial_channels: K of the mixed operations.
+    """
+
+    def __init__(self,
+                 source_channels: Sequence[int],
+                 target_channels: Sequence[int],
+                 num_sources: Sequence[int],
+                 genotype: Optional[Sequence] = None,
+                 op_names: Sequence[str] = (),
+                 partial_channels: int = 2) -> None:
+        super().__init__()
+        self.searchable = genotype is None
+        self.arch = ArchitectureParameters(
+            num_sources, len(op_names)) if self.searchable else None
+        if self.searchable:
+            genotype = [[(None, j) for j in range(n)] for n in num_sources]
+        self.sources = [[int(j) for _, j in pairs] for pairs in genotype]
+        self.nodes = nn.ModuleList()
+        for t, pairs in enumerate(genotype):
+            edges = nn.ModuleList()
+            for name, j in pairs:
+                c = source_channels[j]
+                op = (MixedOp(c, op_names, 1, partial_channels)
+                      if self.searchable else build_op(name, c))
+                edges.append(InteractionEdge(op, c, target_channels[t]))
+            self.nodes.append(edges)
+
+    def forward(self, t: int, target: Tensor,
+                sources: Sequence[Tensor]) -> Tensor:
+        """Node t's feature (B, C_t, H_t, W_t) plus what it absorbs from the
+        computed ``sources``."""
+        size = target.shape[2:]
+        if not self.searchable:
+            return target + sum(
+                (edge(sources[j], size)
+                 for edge, j in zip(self.nodes[t], self.sources[t])),
+                torch.zeros_like(target))
+        start = sum(len(s) for s in self.sources[:t])
+        count = len(self.sources[t])
+        op_weights = self.arch.op_weights()[start:start + count]
+        edge_weights = self.arch.edge_weights()[start:start + count]
+        out = target
+        for i, (edge, j) in enumerate(zip(self.nodes[t], self.sources[t])):
+            out = out + edge_weights[i] * edge(sources[j], size, op_weights[i])
+        return out
+

@@ -1,0 +1,232 @@
+"""The NPPNet network: two branches, their interaction, heads and fusion."""
+from typing import Dict, Optional, Sequence, Union
+
+import torch
+from mmcv.cnn import ConvModule
+from mmengine.model import BaseModule
+from torch import Tensor, nn
+from torch.nn import functional as F
+
+from ...registry import SEG_MODELS
+from .branch import EncoderDecoderBranch
+from .fusion import CELL_INPUTS, Fusion
+from .genotype import (BRANCHES, INTERACTION_TASKS, NUM_DECODER_CELLS,
+                       NUM_LEVELS, PART_CELLS, derive_cell,
+                       derive_interaction, interaction_sources, load_genotype)
+from .interaction import Interaction
+from .mixed_op import ArchitectureParameters
+from .operations import ENCODER_DECODER_OPS, INTERACTION_FUSION_OPS
+
+PARTS = ('encoder', 'decoder', 'interaction', 'fusion')
+#: The high-level features and the branch each comes from.
+HIGH_LEVEL = dict(pose='pose', pose_aux='pose', parsing='parsing',
+                  edge='parsing')
+
+
+@SEG_MODELS.register_module()
+class NPPNetwork(BaseModule):
+    """NPPNet's network (Fig. 2), searchable or fixed part by part.
+
+    Each branch (pose, parsing) is an :class:`EncoderDecoderBranch` giving 7
+    features (4 encoder levels, 3 decoder outputs). The interaction (when present)
+    updates every level of each branch from the other branch's features computed
+    so far, level by level in both branches. The features at ``head_levels``,
+    resized to 1/4 and concatenated, give through 1 x 1 convolutions the
+    high-level features FH (C channels): pose and pose-auxiliary from the pose
+    branch, parsing and edge from the parsing branch (eq. 6), and 1 x 1 predictors
+    give the initial predictions. The fusion (when present) refines the pose and
+    parsing features into the final predictions.
+
+    Args:
+        channels: C.
+        num_cells: L, encoder cells per branch.
+        num_classes: Parsing classes. num_keypoints: Joints.
+        genotype: A genotype file or dict (:mod:`.genotype`) for the fixed parts.
+        search: The searched parts, from 'encoder', 'decoder', 'interaction',
+            'fusion'. The encoder and decoder are searched or in the genotype;
+            the interaction and fusion are searched, in the genotype, or absent.
+        num_fusion_layers: Stacked pose and parsing cells.
+        op_names: Candidate operations per searched part (defaults: the paper's
+            two sets).
+        partial_channels: K of PC-DARTS. Default: 2.
+        head_levels: Which of the 7 features form FH (paper eq. 6: the decoder
+            outputs 4, 5, 6; the authors' code adds encoder level 0).
+    """
+
+    def __init__(self,
+                 channels: int,
+                 num_cells: int,
+                 num_classes: int,
+                 num_keypoints: int,
+                 genotype: Union[str, dict, None] = None,
+                 search: Sequence[str] = (),
+                 num_fusion_layers: int = 3,
+                 op_names: Optional[Dict[str, Sequence[str]]] = None,
+                 partial_channels: int = 2,
+                 head_levels: Sequence[int] = (4, 5, 6),
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        genotype = load_genotype(genotype)
+        self._check(genotype, search)
+        self.search = tuple(search)
+        self.genotype = genotype
+        self.op_names = dict(encoder=ENCODER_DECODER_OPS,
+                             decoder=ENCODER_DECODER_OPS,
+                             interaction=INTERACTION_FUSION_OPS,
+                             fusion=INTERACTION_FUSION_OPS)
+        self.op_names.update(op_names or {})
+        self.op_names = {k: tuple(v) for k, v in self.op_names.items()}
+        self.partial_channels = partial_channels
+        self.head_levels = tuple(head_levels)
+        self.branches = nn.ModuleDict({
+            b: EncoderDecoderBranch(
+                channels, num_cells, {
+                    part: None if part in search else genotype[part][b]
+                    for part in ('encoder', 'decoder')
+                }, self.op_names, partial_channels)
+            for b in BRANCHES
+        })
+        feature_channels = self.branches['pose'].out_channels
+        self.interactions = nn.ModuleDict()
+        if 'interaction' in search or 'interaction' in genotype:
+            for task, (stage, _) in INTERACTION_TASKS.items():
+                targets = (range(NUM_LEVELS) if stage == 'encoder' else range(
+                    NUM_LEVELS, NUM_LEVELS + NUM_DECODER_CELLS))
+                self.interactions[task] = Interaction(
+                    feature_channels, [feature_channels[i] for i in targets],
+                    interaction_sources(stage),
+                    None if 'interaction' in search else
+                    genotype['interaction'][task],
+                    self.op_names['interaction'], partial_channels)
+        head_in = sum(feature_channels[i] for i in self.head_levels)
+        self.high_level = nn.ModuleDict({
+            name: ConvModule(head_in, channels, 1, norm_cfg=dict(type='BN'))
+            for name in HIGH_LEVEL
+        })
+        out = dict(pose=num_keypoints, pose_aux=num_keypoints,
+                   parsing=num_classes, edge=1)
+        self.initial = nn.ModuleDict(
+            {name: nn.Conv2d(channels, n, 1) for name, n in out.items()})
+        self.fusion = None
+        if 'fusion' in search or 'fusion' in genotype:
+            self.fusion = Fusion(
+                channels, num_fusion_layers,
+                None if 'fusion' in search else genotype['fusion'],
+                self.op_names['fusion'], partial_channels)
+            self.final = nn.ModuleDict({
+                name: nn.Conv2d(channels, out[name], 1)
+                for name in ('pose', 'parsing')
+            })
+
+    @staticmethod
+    def _check(genotype: dict, search: Sequence[str]) -> None:
+        unknown = set(search) - set(PARTS)
+        if unknown:
+            raise ValueError(f'NPPNetwork: unknown search parts '
+                             f'{sorted(unknown)}; expected some of {PARTS}')
+        for part in PARTS:
+            if part in search and part in genotype:
+                raise ValueError(f'NPPNetwork: {part!r} is both searched and '
+                                 'fixed by the genotype')
+        for part in ('encoder', 'decoder'):
+            if part not in search and part not in genotype:
+                raise ValueError(f'NPPNetwork: the {part} is neither searched '
+                                 'nor in the genotype')
+
+    def features(self, inputs: Tensor) -> Dict[str, list]:
+        """The 7 features of each branch, after interaction."""
+        states = {b: self.branches[b].forward_stem(inputs) for b in BRANCHES}
+        feats = {b: [] for b in BRANCHES}
+        raw = {b: [] for b in BRANCHES}
+        for level in range(NUM_LEVELS):
+            for b in BRANCHES:
+                states[b] = self.branches[b].forward_level(level, states[b])
+                raw[b].append(states[b][1])
+                feats[b].append(states[b][1])
+            self._interact_level('encoder', level, raw, feats)
+            for b in BRANCHES:
+                states[b][1] = feats[b][-1]
+        for t in range(NUM_DECODER_CELLS):
+            for b in BRANCHES:
+                out = self.branches[b].forward_decoder(
+                    t, feats[b][-1], feats[b][NUM_LEVELS - 2 - t])
+                raw[b].append(out)
+                feats[b].append(out)
+            self._interact_level('decoder', t, raw, feats)
+        return feats
+
+    def _interact_level(self, stage: str, t: int, raw: Dict[str, list],
+                        feats: Dict[str, list]) -> None:
+        """Node t of both branches absorbs the other branch's features as its
+        cells produced them (eq. 4-5)."""
+        for task, (task_stage, target) in INTERACTION_TASKS.items():
+            if task_stage != stage or task not in self.interactions:
+                continue
+            other = 'parsing' if target == 'pose' else 'pose'
+            feats[target][-1] = self.interactions[task](t, raw[target][-1],
+                                                        raw[other])
+
+    def forward(self, inputs: Tensor) -> Dict[str, Dict[str, Tensor]]:
+        """Images (B, 3, H, W) -> ``initial`` predictions (pose, pose_aux,
+        parsing, edge) and, with a fusion, ``final`` ones (pose, parsing), all at
+        1/4 of the input."""
+        feats = self.features(inputs)
+        size = feats['pose'][0].shape[2:]
+        high = {}
+        for name, branch in HIGH_LEVEL.items():
+            levels = [
+                F.interpolate(feats[branch][i], size, mode='bilinear',
+                              align_corners=False)
+                if feats[branch][i].shape[2:] != size else feats[branch][i]
+                for i in self.head_levels
+            ]
+            high[name] = self.high_level[name](torch.cat(levels, 1))
+        initial = {name: head(high[name]) for name, head in self.initial.items()}
+        if self.fusion is None:
+            return dict(initial=initial)
+        pose, parsing = self.fusion({n: high[n] for n in HIGH_LEVEL})
+        return dict(initial=initial,
+                    final=dict(pose=self.final['pose'](pose),
+                               parsing=self.final['parsing'](parsing)))
+
+    def architecture(self) -> Dict[str, ArchitectureParameters]:
+        """The architecture parameters of the searched parts by dotted name."""
+        return {
+            name: module
+            for name, module in self.named_modules()
+            if isinstance(module, ArchitectureParameters)
+        }
+
+    def entropy(self) -> Tensor:
+        """E(A) (eq. 8) over every searched part."""
+        return sum(arch.entropy() for arch in self.architecture().values())
+
+    def derive(self, threshold: float = 0.7, max_ops: int = 4) -> dict:
+        """The whole genotype: the fixed parts as given, the searched ones derived
+        by the DARTS rule for cells and the interaction rule (``threshold``,
+        ``max_ops``) for interactions."""
+        genotype = dict(self.genotype)
+        for part in ('encoder', 'decoder'):
+            if part in self.search:
+                genotype[part] = {
+                    b: {
+                        name: derive_cell(self.branches[b].arch[name],
+                                          self.op_names[part], 2)
+                        for name in PART_CELLS[part]
+                    }
+                    for b in BRANCHES
+                }
+        if 'interaction' in self.search:
+            genotype['interaction'] = {
+                task: derive_interaction(self.interactions[task].arch,
+                                         self.op_names['interaction'],
+                                         threshold, max_ops)
+                for task in INTERACTION_TASKS
+            }
+        if 'fusion' in self.search:
+            genotype['fusion'] = {
+                name: derive_cell(self.fusion.arch[name],
+                                  self.op_names['fusion'], 3)
+                for name in CELL_INPUTS
+            }
+        return genotype

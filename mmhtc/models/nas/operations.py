@@ -1,0 +1,141 @@
+"""The candidate operations of NPPNet's search spaces.
+
+Every operation maps (B, C, H, W) to (B, C, H / stride, W / stride) and is
+pre-activation (ReLU -> conv -> BN), as in DARTS and the NPPNet release.
+"""
+from typing import Callable, Dict, Tuple
+
+import torch
+from torch import Tensor, nn
+from torch.nn import functional as F
+
+
+class ReLUConvBN(nn.Sequential):
+    """ReLU, a k x k convolution and BN."""
+
+    def __init__(self,
+                 in_channels: int,
+                 out_channels: int,
+                 kernel_size: int,
+                 stride: int = 1) -> None:
+        super().__init__(
+            nn.ReLU(inplace=False),
+            nn.Conv2d(in_channels, out_channels, kernel_size, stride,
+                      kernel_size // 2, bias=False),
+            nn.BatchNorm2d(out_channels))
+
+
+class DilatedConv(nn.Sequential):
+    """ReLU, a depthwise dilated 3 x 3 convolution, a pointwise 1 x 1 one, BN."""
+
+    def __init__(self, channels: int, stride: int, dilation: int) -> None:
+        super().__init__(
+            nn.ReLU(inplace=False),
+            nn.Conv2d(channels, channels, 3, stride, dilation,
+                      dilation=dilation, groups=channels, bias=False),
+            nn.Conv2d(channels, channels, 1, bias=False),
+            nn.BatchNorm2d(channels))
+
+
+class FactorizedReduce(nn.Module):
+    """Halves the resolution: two 1 x 1 stride-2 convolutions on offset grids."""
+
+    def __init__(self, in_channels: int, out_channels: int) -> None:
+        super().__init__()
+        half = out_channels // 2
+        self.relu = nn.ReLU(inplace=False)
+        self.conv1 = nn.Conv2d(in_channels, half, 1, 2, bias=False)
+        self.conv2 = nn.Conv2d(in_channels, out_channels - half, 1, 2,
+                               bias=False)
+        self.bn = nn.BatchNorm2d(out_channels)
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = self.relu(x)
+        shifted = F.pad(x[:, :, 1:, 1:], (0, 1, 0, 1))
+        return self.bn(torch.cat((self.conv1(x), self.conv2(shifted)), 1))
+
+
+class MaxPoolBN(nn.Sequential):
+    """3 x 3 max-pooling followed by BN."""
+
+    def __init__(self, channels: int, stride: int) -> None:
+        super().__init__(
+            nn.MaxPool2d(3, stride, 1), nn.BatchNorm2d(channels))
+
+
+class SEConnect(nn.Module):
+    """SE connect: channel re-weighting by a squeeze-and-excitation branch
+    (global pooling, 1 x 1 C -> C/2, ReLU, 1 x 1 C/2 -> C, sigmoid). With stride 2
+    the re-weighted map is then reduced by :class:`FactorizedReduce`."""
+
+    def __init__(self, channels: int, stride: int) -> None:
+        super().__init__()
+        hidden = max(channels // 2, 1)
+        self.excite = nn.Sequential(
+            nn.AdaptiveAvgPool2d(1), nn.Conv2d(channels, hidden, 1),
+            nn.ReLU(inplace=False), nn.Conv2d(hidden, channels, 1),
+            nn.Sigmoid())
+        self.reduce = FactorizedReduce(channels,
+                                       channels) if stride == 2 else None
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = x * self.excite(x)
+        return x if self.reduce is None else self.reduce(x)
+
+
+class PooledConv(nn.Module):
+    """Pooled conv: 2 x 2 average pooling, ReLU, 3 x 3 conv, BN, then bilinear
+    upsampling back to the input size (to half of it with stride 2)."""
+
+    def __init__(self, channels: int, stride: int) -> None:
+        super().__init__()
+        self.stride = stride
+        self.pool = nn.AvgPool2d(2, 2, ceil_mode=True)
+        self.conv = ReLUConvBN(channels, channels, 3)
+
+    def forward(self, x: Tensor) -> Tensor:
+        size = (-(-x.shape[2] // self.stride), -(-x.shape[3] // self.stride))
+        y = self.conv(self.pool(x))
+        if y.shape[2:] == size:
+            return y
+        return F.interpolate(y, size, mode='bilinear', align_corners=False)
+
+
+class Identity(nn.Module):
+    """Skip connection (identity)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x
+
+
+def _skip(channels: int, stride: int) -> nn.Module:
+    return Identity() if stride == 1 else FactorizedReduce(channels, channels)
+
+
+#: Operation name -> factory(channels, stride).
+OPS: Dict[str, Callable[[int, int], nn.Module]] = {
+    'std3': lambda c, s: ReLUConvBN(c, c, 3, s),
+    'std1': lambda c, s: ReLUConvBN(c, c, 1, s),
+    'dil3_r2': lambda c, s: DilatedConv(c, s, 2),
+    'dil3_r4': lambda c, s: DilatedConv(c, s, 4),
+    'maxpool3': MaxPoolBN,
+    'skip': _skip,
+    'se': SEConnect,
+    'pooled_conv': PooledConv,
+}
+
+#: The encoder-decoder search space (NPPNet Sec. 3.2).
+ENCODER_DECODER_OPS: Tuple[str, ...] = ('std3', 'se', 'dil3_r4', 'dil3_r2',
+                                        'std1', 'maxpool3', 'skip')
+#: The interaction and fusion search space: pooled conv in place of skip.
+INTERACTION_FUSION_OPS: Tuple[str, ...] = ('std3', 'dil3_r4', 'se',
+                                           'maxpool3', 'dil3_r2', 'std1',
+                                           'pooled_conv')
+
+
+def build_op(name: str, channels: int, stride: int = 1) -> nn.Module:
+    """The operation ``name`` on ``channels`` channels with ``stride``."""
+    if name not in OPS:
+        raise ValueError(f'unknown NPPNet operation {name!r}; expected one of '
+                         f'{sorted(OPS)}')
+    return OPS[name](channels, stride)

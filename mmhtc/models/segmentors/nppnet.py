@@ -1,0 +1,266 @@
+"""NPPNet as an mmseg segmentor that also estimates pose: search and retraining."""
+import math
+from typing import Dict, List, Optional, Union
+
+import torch
+from mmengine.logging import MessageHub
+from mmengine.optim import OptimWrapperDict
+from mmengine.structures import PixelData
+from mmpose.models.losses import KeypointMSELoss
+from mmpose.models.utils.tta import flip_heatmaps
+from mmseg.models.segmentors import BaseSegmentor
+from mmseg.models.utils import resize
+from torch import Tensor
+from torch.nn import functional as F
+
+from ...registry import POSE_MODELS, SEG_MODELS, register_into
+from ...structures import flip_permutation
+from ..heads.htcorrm_core import HTCorrMCore
+from ..losses import BalancedEdgeLoss, UncertaintyWeighting
+from ..nas import NPPNetwork
+from .outputs import heatmap_keypoints, to_original
+
+TASKS = ('pose', 'pose_aux', 'parsing', 'edge')
+
+
+def blur_heatmaps(heatmaps: Tensor, sigma: float) -> Tensor:
+    """Gaussian-blurred heatmaps (B, K, H, W), each rescaled to its former peak:
+    the pose-auxiliary target."""
+    radius = max(int(math.ceil(3 * sigma)), 1)
+    x = torch.arange(-radius, radius + 1, dtype=heatmaps.dtype,
+                     device=heatmaps.device)
+    kernel = torch.exp(-x**2 / (2 * sigma**2))
+    kernel = kernel / kernel.sum()
+    b, k, h, w = heatmaps.shape
+    maps = heatmaps.reshape(b * k, 1, h, w)
+    maps = F.conv2d(F.pad(maps, (radius, radius, 0, 0)), kernel.view(1, 1, 1, -1))
+    maps = F.conv2d(F.pad(maps, (0, 0, radius, radius)), kernel.view(1, 1, -1, 1))
+    peak = heatmaps.reshape(b * k, -1).amax(1)
+    blurred_peak = maps.reshape(b * k, -1).amax(1).clamp(min=1e-12)
+    return (maps.reshape(b * k, -1) * (peak / blurred_peak)[:, None]).reshape(
+        b, k, h, w)
+
+
+@register_into(SEG_MODELS, POSE_MODELS)
+class NPPNet(BaseSegmentor):
+    """NPPNet: joint human parsing and pose estimation (ICCV 2021).
+
+    The network is :class:`NPPNetwork`. Training losses (Sec. 3.6): MSE of the
+    initial and final heatmaps, MSE of the auxiliary heatmaps against the
+    heatmaps blurred by a Gaussian of ``aux_sigma`` (heatmap pixels), cross
+    entropy of the initial and final parsing, the class-balanced edge loss; the
+    four tasks weighted by learned uncertainty (L e^-s + s).
+
+    Searching (the network has searched parts): every training sample is a pair
+    from :class:`~mmhtc.datasets.SearchSplitDataset` and ``optim_wrapper`` has an
+    ``architecture`` and a ``weights`` wrapper. Each iteration updates the
+    architecture parameters on the architecture half (after the first
+    ``train_cfg.warmup`` epochs, or iterations with ``by_epoch=False``; with the
+    entropy E(A) times ``entropy_weight`` from ``entropy_from`` on), then the
+    weights on the weights half (first order, eq. 7).
+
+    Prediction returns, in original-image coordinates, ``pred_sem_seg`` (with
+    ``seg_logits`` holding class probabilities), ``pred_instances`` (keypoints of
+    the heatmaps' peaks) and ``pred_edge_map`` (edge probabilities), averaged over
+    ``test_cfg.scales`` and, with ``test_cfg.flip``, horizontal flips (parsing
+    classes and joints swapped back with the samples' ``class_flip_pairs`` and
+    ``flip_indices``).
+
+    Args:
+        network: :class:`NPPNetwork` arguments.
+        aux_sigma: Blur of the auxiliary heatmap target. Default: 2.
+        ignore_index: Ignored parsing and edge label. Default: 255.
+        train_cfg: Search schedule: ``warmup``, ``entropy_from``,
+            ``entropy_weight``, ``by_epoch``.
+        test_cfg: ``scales`` (default (1.0,)) and ``flip`` (default False).
+        data_preprocessor: mmseg's ``SegDataPreProcessor`` config.
+    """
+
+    def __init__(self,
+                 network: dict,
+                 aux_sigma: float = 2.0,
+                 ignore_index: int = 255,
+                 train_cfg: Optional[dict] = None,
+                 test_cfg: Optional[dict] = None,
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(data_preprocessor=data_preprocessor,
+                         init_cfg=init_cfg)
+        self.network = NPPNetwork(**network)
+        self.aux_sigma = aux_sigma
+        self.ignore_index = ignore_index
+        self.align_corners = False
+        self.train_cfg = dict(warmup=0, entropy_from=math.inf,
+                              entropy_weight=1.0, by_epoch=True)
+        self.train_cfg.update(train_cfg or {})
+        self.test_cfg = dict(scales=(1.0, ), flip=False)
+        self.test_cfg.update(test_cfg or {})
+        self.weighting = UncertaintyWeighting(TASKS)
+        self.pose_loss = KeypointMSELoss(use_target_weight=True)
+        self.edge_loss = BalancedEdgeLoss()
+
+    @property
+    def searching(self) -> bool:
+        """Whether the network has searched parts."""
+        return bool(self.network.search)
+
+    def extract_feat(self, inputs: Tensor) -> Dict:
+        """The network's predictions (see :meth:`NPPNetwork.forward`)."""
+        return self.network(inputs)
+
+    @staticmethod
+    def _last(out: Dict) -> Dict[str, Tensor]:
+        """The last prediction stage: final, or initial without a fusion."""
+        return out.get('final', out['initial'])
+
+    def encode_decode(self, inputs: Tensor, batch_img_metas: List[dict]):
+        """Last-stage parsing logits at the input size (B, Q, H, W)."""
+        return resize(self._last(self.network(inputs))['parsing'],
+                      inputs.shape[2:], mode='bilinear',
+                      align_corners=self.align_corners)
+
+    def _forward(self, inputs: Tensor, data_samples=None) -> Dict:
+        return self.network(inputs)
+
+    def loss(self, inputs: Tensor, data_samples: List) -> Dict[str, Tensor]:
+        """Uncertainty-weighted task losses (and the raw ones, for the log)."""
+        out = self.network(inputs)
+        initial = out['initial']
+        stages = [initial] + ([out['final']] if 'final' in out else [])
+        heatmaps = torch.stack([s.gt_fields.heatmaps for s in data_samples])
+        weights = HTCorrMCore.heatmap_weights(data_samples, heatmaps)
+        parsing = torch.stack([s.gt_sem_seg.data for s in data_samples])[:, 0]
+        edge = torch.stack([s.gt_edge_map.data for s in data_samples])[:, 0]
+        raw = dict(
+            pose=self._heatmap_loss([p['pose'] for p in stages], heatmaps,
+                                    weights),
+            pose_aux=self._heatmap_loss(
+                [initial['pose_aux']],
+                blur_heatmaps(heatmaps, self.aux_sigma), weights),
+            parsing=sum(
+                F.cross_entropy(self._resize(logits, parsing.shape[1:]),
+                                parsing.long(),
+                                ignore_index=self.ignore_index)
+                for logits in (p['parsing'] for p in stages)),
+            edge=self.edge_loss(self._resize(initial['edge'], edge.shape[1:]),
+                                edge, ignore_index=self.ignore_index))
+        losses = self.weighting(raw)
+        losses.update({f'raw_{task}': loss.detach() for task, loss in raw.items()})
+        return losses
+
+    def _resize(self, maps: Tensor, size) -> Tensor:
+        if maps.shape[2:] == tuple(size):
+            return maps
+        return resize(maps, size, mode='bilinear',
+                      align_corners=self.align_corners)
+
+    def _heatmap_loss(self, predictions: List[Tensor], target: Tensor,
+                      weights: Tensor) -> Tensor:
+        return sum(
+            self.pose_loss(self._resize(p, target.shape[2:]), target, weights)
+            for p in predictions)
+
+    def _schedule_position(self) -> int:
+        hub = MessageHub.get_current_instance()
+        return hub.get_info('epoch' if self.train_cfg['by_epoch'] else 'iter',
+                            0)
+
+    def train_step(self, data: Union[dict, tuple, list],
+                   optim_wrapper) -> Dict[str, Tensor]:
+        """One training iteration; while searching, an architecture step on
+        ``data['architecture']`` then a weight step on ``data['weights']``."""
+        if not self.searching:
+            return super().train_step(data, optim_wrapper)
+        if not (isinstance(optim_wrapper, OptimWrapperDict)
+                and {'architecture', 'weights'} <= set(optim_wrapper.keys())):
+            raise TypeError('NPPNet: searching needs an optim_wrapper with '
+                            "'architecture' and 'weights' wrappers (constructor="
+                            "'SearchOptimWrapperConstructor')")
+        if not (isinstance(data, dict)
+                and {'architecture', 'weights'} <= set(data)):
+            raise TypeError('NPPNet: searching needs training samples from '
+                            'SearchSplitDataset (weights / architecture pairs)')
+        log_vars = {}
+        position = self._schedule_position()
+        if position >= self.train_cfg['warmup']:
+            wrapper = optim_wrapper['architecture']
+            with wrapper.optim_context(self):
+                batch = self.data_preprocessor(data['architecture'], True)
+                losses = self._run_forward(batch, mode='loss')
+                if position >= self.train_cfg['entropy_from']:
+                    losses['loss_entropy'] = (self.train_cfg['entropy_weight'] *
+                                              self.network.entropy())
+            loss, arch_vars = self.parse_losses(losses)
+            wrapper.zero_grad()
+            wrapper.update_params(loss)
+            log_vars.update({f'arch_{k}': v for k, v in arch_vars.items()})
+        wrapper = optim_wrapper['weights']
+        with wrapper.optim_context(self):
+            batch = self.data_preprocessor(data['weights'], True)
+            losses = self._run_forward(batch, mode='loss')
+        loss, weight_vars = self.parse_losses(losses)
+        wrapper.zero_grad()
+        wrapper.update_params(loss)
+        log_vars.update(weight_vars)
+        return log_vars
+
+    def val_step(self, data: Union[dict, tuple, list]) -> list:
+        """Validation on plain samples (or the weights half of search pairs)."""
+        if isinstance(data, dict) and 'weights' in data:
+            data = data['weights']
+        return super().val_step(data)
+
+    def predict(self, inputs: Tensor, data_samples: Optional[List] = None):
+        """Parsing, keypoints and edges of a batch (B, 3, H, W), with the
+        multi-scale and flip test of ``test_cfg``."""
+        metas = [s.metainfo for s in data_samples]
+        size = inputs.shape[2:]
+        merged = self._merge_views(inputs, metas)
+        data_samples = self.postprocess_result(merged['parsing'], data_samples)
+        for i, sample in enumerate(data_samples):
+            sample.pred_edge_map = PixelData(data=to_original(
+                merged['edge'][i:i + 1], sample.metainfo, size,
+                self.align_corners)[0])
+            sample.pred_instances = heatmap_keypoints(merged['pose'][i],
+                                                      sample.metainfo, size)
+        return data_samples
+
+    def _merge_views(self, inputs: Tensor, metas: List[dict]) -> Dict:
+        """Average of parsing probabilities (input size), edge probabilities and
+        heatmaps (1/4 of the input) over scales and flips."""
+        size = inputs.shape[2:]
+        heatmap_size = (size[0] // 4, size[1] // 4)
+        flips = (False, True) if self.test_cfg['flip'] else (False, )
+        views = []
+        for scale in self.test_cfg['scales']:
+            scaled = inputs if scale == 1 else resize(
+                inputs, scale_factor=scale, mode='bilinear',
+                align_corners=self.align_corners)
+            for flip in flips:
+                out = self.network(scaled.flip(3) if flip else scaled)
+                last = self._last(out)
+                view = dict(
+                    parsing=self._resize(last['parsing'], size).softmax(1),
+                    edge=self._resize(out['initial']['edge'],
+                                      heatmap_size).sigmoid(),
+                    pose=self._resize(last['pose'], heatmap_size))
+                if flip:
+                    view = self._unflip(view, metas)
+                views.append(view)
+        return {k: sum(v[k] for v in views) / len(views) for k in views[0]}
+
+    @staticmethod
+    def _unflip(view: Dict[str, Tensor], metas: List[dict]) -> Dict:
+        """Flip a view's maps back and swap left/right classes and joints."""
+        classes = torch.from_numpy(
+            flip_permutation(view['parsing'].shape[1],
+                             metas[0].get('class_flip_pairs', ())))
+        flip_indices = metas[0].get('flip_indices')
+        if flip_indices is None:
+            raise KeyError('NPPNet: flip test needs the samples\' '
+                           'flip_indices (packed by PackHumanSegInputs)')
+        return dict(
+            parsing=view['parsing'].flip(3)[:, classes.to(view['parsing'].device)],
+            edge=view['edge'].flip(3),
+            pose=flip_heatmaps(view['pose'], list(flip_indices),
+                               shift_heatmap=False))

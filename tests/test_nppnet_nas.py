@@ -1,0 +1,194 @@
+"""NPPNet's search-space pieces against hand computations."""
+import math
+import os.path as osp
+
+import numpy as np
+import pytest
+import torch
+from scipy.ndimage import gaussian_filter
+
+from conftest import REPO_ROOT
+from mmhtc.models.losses import UncertaintyWeighting
+from mmhtc.models.nas import (ArchitectureParameters, GenotypeError, MixedOp,
+                              NPPNetwork, channel_shuffle, derive_cell,
+                              derive_interaction, load_genotype, save_genotype)
+from mmhtc.models.segmentors.nppnet import NPPNet, blur_heatmaps
+
+PAPER_GENOTYPE = osp.join(REPO_ROOT, 'configs', 'nppnet', 'genotypes',
+                          'nppnet_lip_paper.yaml')
+OPS = ('std3', 'se', 'dil3_r4', 'dil3_r2', 'std1', 'maxpool3', 'skip')
+
+
+@pytest.mark.parametrize('stride', [1, 2])
+def test_mixed_op_k1_is_weighted_sum(stride):
+    torch.manual_seed(0)
+    op = MixedOp(8, OPS, stride, partial_channels=1).eval()
+    x = torch.randn(2, 8, 12, 12)
+    weights = torch.softmax(torch.randn(len(OPS)), 0)
+    expected = sum(w * o(x) for w, o in zip(weights, op.ops))
+    assert torch.allclose(op(x, weights), expected, atol=1e-6)
+
+
+def test_channel_shuffle_is_the_interleaving_permutation():
+    x = torch.arange(6.).view(1, 6, 1, 1)
+    assert channel_shuffle(x, 2).flatten().tolist() == [0, 3, 1, 4, 2, 5]
+    y = torch.randn(2, 12, 3, 3)
+    shuffled = channel_shuffle(y, 3)
+    assert sorted(shuffled.sum((0, 2, 3)).tolist()) == sorted(
+        y.sum((0, 2, 3)).tolist())
+
+
+def test_partial_channels_touch_half_of_the_channels():
+    torch.manual_seed(0)
+    op = MixedOp(8, OPS, 1, partial_channels=2).eval()
+    assert all(m.num_features == 4 for m in op.modules()
+               if isinstance(m, torch.nn.BatchNorm2d))
+    inverse = torch.argsort(
+        channel_shuffle(torch.arange(8.).view(1, 8, 1, 1), 2).flatten())
+    weights = torch.softmax(torch.randn(len(OPS)), 0)
+    x = torch.randn(2, 8, 6, 6)
+    out = op(x, weights)[:, inverse]
+    assert torch.equal(out[:, 4:], x[:, 4:])
+    x2 = x.clone()
+    x2[:, 4:] += 1
+    assert torch.equal(op(x2, weights)[:, inverse][:, :4], out[:, :4])
+
+
+def _arch(rows, betas):
+    arch = ArchitectureParameters([len(b) for b in betas], len(rows[0]))
+    with torch.no_grad():
+        arch.alpha.copy_(torch.log(torch.tensor(rows)))
+        arch.beta.copy_(torch.tensor([v for b in betas for v in b]))
+    return arch
+
+
+def test_derive_cell_darts_rule():
+    ops = ('a', 'b', 'c')
+    low, low2, high = [0.6, 0.2, 0.2], [0.55, 0.25, 0.2], [0.1, 0.1, 0.8]
+    # node 0 reads states 0, 1; node 1: 0..2; node 2: 0..3; node 3: 0..4
+    rows = [low, high] + [high, low, low2] + [low, low2, low2, high] + [
+        low, high, low2, low2, low2
+    ]
+    betas = [[0., 0.], [0., 0., 0.], [0., 0., 0., math.log(3)],
+             [0., 0., 0., 0., 0.]]
+    genotype = derive_cell(_arch(rows, betas), ops, num_inputs=2)
+    assert genotype == [['c', 1], ['a', 0], ['c', 0], ['a', 1], ['c', 3],
+                        ['a', 0], ['c', 1], ['a', 0]]
+
+
+def test_derive_interaction_threshold_and_cap():
+    ops = ('a', 'b', 'c')
+    rows = [[0.8, 0.1, 0.1], [0.5, 0.3, 0.2], [0.36, 0.33, 0.31],
+            [0.35, 0.34, 0.31]]
+    arch = _arch(rows, [[0., 0.], [0., 0.]])
+    nodes = derive_interaction(arch, ops, threshold=0.7, max_ops=4)
+    # node 0, gamma: 0.4 (a, 0), 0.25 (a, 1), 0.15 (b, 1): 0.8 >= 0.7 after 3
+    assert nodes[0] == [['a', 0], ['a', 1], ['b', 1]]
+    # node 1: 0.18, 0.175, 0.17, 0.165 sum to 0.69 < 0.7: capped at 4
+    assert nodes[1] == [['a', 0], ['a', 1], ['b', 1], ['b', 0]]
+
+
+def test_paper_genotype_loads_and_round_trips(tmp_path):
+    genotype = load_genotype(PAPER_GENOTYPE)
+    assert genotype['encoder']['pose'] == genotype['encoder']['parsing']
+    assert genotype['interaction']['task3'][0] == [['dil3_r2', 4],
+                                                   ['dil3_r2', 2],
+                                                   ['dil3_r2', 1]]
+    path = str(tmp_path / 'g.yaml')
+    save_genotype(genotype, path)
+    assert load_genotype(path) == genotype
+
+
+@pytest.mark.parametrize('edit, message', [
+    (lambda g: g['fusion']['pose'].__setitem__(0, ['conv9', 1]),
+     "fusion.pose[0]: unknown operation 'conv9'"),
+    (lambda g: g['encoder'].__setitem__('normal', g['encoder']['normal'][:7]),
+     'encoder.normal: a cell lists 8'),
+    (lambda g: g['decoder']['upsample1'].__setitem__(2, ['std1', 3]),
+     'decoder.upsample1[2]: input index 3 out of range 0..2'),
+    (lambda g: g['interaction']['task1'][1].append(['std3', 2]),
+     'interaction.task1[1][1]: input index 2 out of range 0..1'),
+    (lambda g: g.__setitem__('head', {}), "unknown parts ['head']"),
+])
+def test_bad_genotype_names_file_and_key(tmp_path, edit, message):
+    import yaml
+    with open(PAPER_GENOTYPE) as f:
+        data = yaml.safe_load(f)
+    edit(data)
+    path = str(tmp_path / 'bad.yaml')
+    with open(path, 'w') as f:
+        yaml.safe_dump(data, f)
+    with pytest.raises(GenotypeError) as error:
+        load_genotype(path)
+    assert path in str(error.value) and message in str(error.value)
+
+
+def test_paper_genotype_builds_and_runs():
+    torch.manual_seed(0)
+    net = NPPNetwork(8, 4, 20, 16, genotype=PAPER_GENOTYPE,
+                     num_fusion_layers=2).eval()
+    out = net(torch.randn(1, 3, 64, 64))
+    assert out['initial']['parsing'].shape == (1, 20, 16, 16)
+    assert out['initial']['edge'].shape == (1, 1, 16, 16)
+    assert out['final']['pose'].shape == (1, 16, 16, 16)
+    assert not list(net.architecture())
+
+
+def test_search_parts_have_architecture_parameters_and_derive():
+    torch.manual_seed(0)
+    fixed = {k: v for k, v in load_genotype(PAPER_GENOTYPE).items()
+             if k in ('encoder', 'decoder')}
+    net = NPPNetwork(8, 4, 20, 16, genotype=fixed,
+                     search=('interaction', 'fusion'), num_fusion_layers=1)
+    names = set(net.architecture())
+    assert names == {f'interactions.task{i}.arch' for i in range(1, 5)} | {
+        'fusion.arch.pose', 'fusion.arch.par'
+    }
+    assert net.interactions['task3'].arch.alpha.shape == (18, 7)
+    assert net.fusion.arch['pose'].alpha.shape == (18, 7)
+    derived = net.derive()
+    assert derived['encoder'] == fixed['encoder']
+    assert load_genotype(derived) == derived
+
+
+def test_network_part_errors():
+    with pytest.raises(ValueError, match='decoder is neither searched'):
+        NPPNetwork(8, 4, 20, 16, search=('encoder', ))
+    with pytest.raises(ValueError, match="'fusion' is both searched"):
+        NPPNetwork(8, 4, 20, 16, genotype=PAPER_GENOTYPE, search=('fusion', ))
+    with pytest.raises(FileNotFoundError, match='missing.yaml'):
+        NPPNetwork(8, 4, 20, 16, genotype='missing.yaml')
+
+
+def test_blur_heatmaps_matches_scipy():
+    heatmaps = torch.zeros(1, 2, 20, 20)
+    heatmaps[0, 0, 5, 7] = 1
+    heatmaps[0, 1, 12, 12] = 0.5
+    blurred = blur_heatmaps(heatmaps, 2.0)
+    for k in range(2):
+        ref = gaussian_filter(heatmaps[0, k].numpy().astype(np.float64), 2.0,
+                              mode='constant', truncate=3.0)
+        ref = ref * heatmaps[0, k].max().item() / ref.max()
+        assert np.allclose(blurred[0, k].numpy(), ref, atol=1e-6)
+
+
+def test_uncertainty_weighting_by_hand():
+    weighting = UncertaintyWeighting(('pose', 'parsing'))
+    with torch.no_grad():
+        weighting.log_vars['pose'].fill_(0.5)
+    out = weighting(dict(pose=torch.tensor(2.), parsing=torch.tensor(3.)))
+    assert out['loss_pose'].item() == pytest.approx(2 * math.exp(-0.5) + 0.5)
+    assert out['loss_parsing'].item() == pytest.approx(3.)
+
+
+def test_flip_back_swaps_classes_and_joints():
+    parsing = torch.rand(1, 20, 4, 6)
+    pose = torch.rand(1, 16, 4, 6)
+    edge = torch.rand(1, 1, 4, 6)
+    meta = dict(class_flip_pairs=[(14, 15)], flip_indices=list(range(16)))
+    meta['flip_indices'][0], meta['flip_indices'][5] = 5, 0
+    view = NPPNet._unflip(dict(parsing=parsing, pose=pose, edge=edge), [meta])
+    assert torch.equal(view['parsing'][0, 14], parsing[0, 15].flip(1))
+    assert torch.equal(view['parsing'][0, 3], parsing[0, 3].flip(1))
+    assert torch.equal(view['pose'][0, 0], pose[0, 5].flip(1))
+    assert torch.equal(view['edge'], edge.flip(3))
