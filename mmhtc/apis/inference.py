@@ -38,7 +38,6 @@ import torch.nn.functional as F
 from mmengine.config import Config
 from mmengine.dataset import Compose, pseudo_collate
 from mmengine.model.utils import revert_sync_batchnorm
-from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 from mmengine.structures import PixelData
 from mmpose.structures import merge_data_samples
@@ -149,7 +148,8 @@ def _pose_meta_config(config: Config) -> Config:
     dataset = config.get('train_dataloader', {}).get('dataset')
     if dataset is not None:
         cls = _dataset_class(config, dataset)
-        if cls is not None and issubclass(cls, BaseHumanDataset):
+        if (cls is not None and issubclass(cls, BaseHumanDataset)
+                and 'pose_metainfo' in cls.METAINFO):
             dataset.metainfo = cls.METAINFO['pose_metainfo']
     return config
 
