@@ -97,10 +97,14 @@ def test_folder_inference_in_batches_matches_single(seg_model, images,
         np.testing.assert_allclose(batched.keypoints, single.keypoints)
 
 
-def test_array_input_matches_path(seg_model, images):
-    from_path = inference_human(seg_model, images[1])
-    from_array = inference_human(seg_model, mmcv.imread(images[1]))
-    np.testing.assert_array_equal(from_array.parsing, from_path.parsing)
+def test_path_and_array_in_one_batch_match_single(seg_model, images):
+    single = inference_human(seg_model, images[1])
+    # same size after the pipeline: one test step of two images
+    results = inference_human(seg_model,
+                              [images[1], mmcv.imread(images[1])])
+    for result in results:
+        np.testing.assert_array_equal(result.parsing, single.parsing)
+        np.testing.assert_allclose(result.edge, single.edge, atol=1e-5)
 
 
 def test_topdown_outputs_stay_in_the_person_box(images):
