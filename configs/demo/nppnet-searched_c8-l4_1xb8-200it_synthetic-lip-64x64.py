@@ -11,7 +11,16 @@ model = dict(
     test_cfg=dict(flip=True))
 train_dataloader = dict(
     batch_size=8,
-    dataset={{_base_.train_dataloader.dataset.dataset}})
+    dataset=dict(
+        _delete_=True,
+        type='SyntheticLIPDataset',
+        data_root='data/synthetic_lip',
+        ann_file='TrainVal_images/train_id.txt',
+        pose_file='TrainVal_pose_annotations/lip_train_set.csv',
+        data_prefix=dict(
+            img_path='TrainVal_images/train_images',
+            seg_map_path='TrainVal_parsing_annotations/train_segmentations'),
+        pipeline={{_base_.train_pipeline}}))
 optim_wrapper = dict(
     _delete_=True, type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-3))
 train_cfg = dict(max_iters=200, val_interval=200)

@@ -1,0 +1,114 @@
+"""NPPNet search through the Runner: alternating steps and the round trip
+search -> derive -> build -> retrain."""
+import os.path as osp
+import sys
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.logging import MessageHub
+from mmengine.runner import Runner
+
+from conftest import REPO_ROOT
+from mmhtc.models.nas import architecture_parameters, load_genotype
+
+DEMO = osp.join(REPO_ROOT, 'configs', 'demo')
+STAGE1 = 'nppnet_search-encdec_c8-l4_1xb4-40it_synthetic-lip-64x64.py'
+STAGE2 = 'nppnet_search-interaction-fusion_c8-l4_1xb4-40it_synthetic-lip-64x64.py'
+RETRAIN = 'nppnet-searched_c8-l4_1xb8-200it_synthetic-lip-64x64.py'
+
+
+def demo_config(name: str, root: str, work_dir: str, iters: int = 2,
+                validate: bool = False, **network) -> Config:
+    """A demo config on the fixture's data, ``iters`` iterations of batch 2."""
+    cfg = Config.fromfile(osp.join(DEMO, name))
+    cfg.work_dir = work_dir
+    cfg.model.network.update(network)
+    train = cfg.train_dataloader
+    train.batch_size = 2
+    dataset = train.dataset.get('dataset', train.dataset)
+    dataset.data_root = root
+    cfg.val_dataloader.dataset.update(data_root=root, indices=4)
+    cfg.test_dataloader = cfg.val_dataloader
+    cfg.train_cfg.update(max_iters=iters, val_interval=iters)
+    cfg.default_hooks.checkpoint.interval = iters
+    cfg.default_hooks.logger.interval = 1
+    cfg.default_hooks.pop('visualization', None)
+    if not validate:
+        cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+        cfg.test_cfg = cfg.test_dataloader = cfg.test_evaluator = None
+    return cfg
+
+
+def _snapshot(params):
+    return [p.detach().clone() for p in params]
+
+
+def _changed(before, params) -> bool:
+    return any(not torch.equal(b, p) for b, p in zip(before, params))
+
+
+@pytest.mark.parametrize('warmup, expected', [
+    (0, [('architecture', True, False), ('weights', False, True)]),
+    (1, [('weights', False, True)]),
+])
+def test_steps_update_only_their_parameters(synthetic_lip, tmp_path, warmup,
+                                            expected):
+    cfg = demo_config(STAGE1, synthetic_lip, str(tmp_path))
+    cfg.model.train_cfg.warmup = warmup
+    runner = Runner.from_cfg(cfg)
+    model = runner.model
+    wrappers = runner.build_optim_wrapper(cfg.optim_wrapper)
+    arch = list(architecture_parameters(model))
+    arch_ids = {id(p) for p in arch}
+    weights = [p for p in model.parameters() if id(p) not in arch_ids]
+    assert arch and weights
+    events = []
+    for name in ('architecture', 'weights'):
+        wrapper = wrappers[name]
+
+        def update(loss, _original=wrapper.update_params, _name=name, **kw):
+            before_a, before_w = _snapshot(arch), _snapshot(weights)
+            _original(loss, **kw)
+            events.append((_name, _changed(before_a, arch),
+                           _changed(before_w, weights)))
+
+        wrapper.update_params = update
+    MessageHub.get_current_instance().update_info('iter', 0)
+    batch = next(iter(runner.build_dataloader(cfg.train_dataloader)))
+    log_vars = model.train_step(batch, wrappers)
+    assert events == expected
+    assert ('arch_loss' in log_vars) == (warmup == 0)
+
+
+def test_search_derive_retrain_round_trip(synthetic_lip, tmp_path):
+    stage1 = str(tmp_path / 'stage1')
+    Runner.from_cfg(demo_config(STAGE1, synthetic_lip, stage1)).train()
+    genotype1 = load_genotype(osp.join(stage1, 'genotype.yaml'))
+    assert set(genotype1) == {'encoder', 'decoder'}
+
+    stage2 = str(tmp_path / 'stage2')
+    Runner.from_cfg(
+        demo_config(STAGE2, synthetic_lip, stage2,
+                    genotype=osp.join(stage1, 'genotype.yaml'))).train()
+    genotype2 = load_genotype(osp.join(stage2, 'genotype.yaml'))
+    assert set(genotype2) == {'encoder', 'decoder', 'interaction', 'fusion'}
+    assert genotype2['encoder'] == genotype1['encoder']
+
+    sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'analysis_tools'))
+    from derive_genotype import derive
+    out = str(tmp_path / 'derived.yaml')
+    derive(osp.join(DEMO, STAGE2), osp.join(stage2, 'iter_2.pth'), out,
+           cfg_options={'model.network.genotype':
+                        osp.join(stage1, 'genotype.yaml')})
+    assert load_genotype(out) == genotype2
+
+    retrain = str(tmp_path / 'retrain')
+    cfg = demo_config(RETRAIN, synthetic_lip, retrain, validate=True,
+                      genotype=osp.join(stage2, 'genotype.yaml'))
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    assert not list(architecture_parameters(runner.model))
+    metrics = runner.val_loop.run()
+    assert 0 <= metrics['mIoU'] <= 100
+    assert 0 <= metrics['lip/PCKh'] <= 100
