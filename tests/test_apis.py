@@ -36,12 +36,12 @@ def seg_model():
     return init_model(DEMO_CONFIG)
 
 
-def _manual_outputs(model, path):
-    """The demo model's parsing logits, pose heatmaps and relation map computed
-    by hand: the image resized (long side 128, ratio kept), normalised by the
-    model's data preprocessor, through the backbone and head."""
+def _manual_outputs(model, path, scale=128):
+    """A seg-world model's main logits and core outputs (relation map included)
+    computed by hand: the image resized (long side ``scale``, ratio kept),
+    normalised by the model's data preprocessor, through backbone and head."""
     img = mmcv.imread(path)
-    resized = mmcv.imrescale(img, (128, 128))
+    resized = mmcv.imrescale(img, (scale, scale))
     inputs = torch.from_numpy(resized.transpose(2, 0, 1).copy())
     batch = model.data_preprocessor(dict(inputs=[inputs]), False)['inputs']
     with torch.no_grad():
@@ -222,12 +222,14 @@ def test_edge_main_model_gives_edge_and_parsing(images):
     model = init_model(
         config,
         cfg_options={'test_dataloader.dataset.pipeline.1.scale': (96, 96)})
-    height, width = mmcv.imread(images[0]).shape[:2]
     result = inference_human(model, images[0])
-    sample = result.data_sample
+    (height, width), (in_h, in_w), logits, outputs = _manual_outputs(
+        model, images[0], scale=96)
     # the edge is the main output's sigmoid, the parsing the parsing encoder's
-    np.testing.assert_allclose(result.edge,
-                               sample.seg_logits.data[0].sigmoid().numpy())
+    expected = F.interpolate(
+        F.interpolate(logits, (in_h, in_w), mode='bilinear'), (height, width),
+        mode='bilinear')[0, 0].sigmoid().numpy()
+    np.testing.assert_allclose(result.edge, expected, atol=1e-5)
     assert result.parsing.shape == (height, width)
     assert result.parsing.max() < 20
     assert result.keypoints.shape == (1, 16, 2)

@@ -83,15 +83,16 @@ def human_result(data_sample) -> HumanResult:
     """Read a data sample's predictions under the shared names.
 
     An mmseg sample of an edge-main model without ``pred_edge_map`` holds the edge
-    logit in ``seg_logits`` (one channel) and the thresholded edge in
-    ``pred_sem_seg``: the edge is the logit's sigmoid and there is no parsing.
+    probability in ``seg_logits`` (one channel: mmseg stores the sigmoid there) and
+    the thresholded edge in ``pred_sem_seg``: that is the edge, and there is no
+    parsing.
     """
     result = HumanResult(data_sample=data_sample)
     logits = data_sample.get('seg_logits')
     edge_main = (logits is not None and logits.data.shape[0] == 1
                  and 'pred_edge_map' not in data_sample)
     if edge_main:
-        result.edge = _numpy(logits.data[0].sigmoid())
+        result.edge = _numpy(logits.data[0]).astype(np.float32)
     elif 'pred_sem_seg' in data_sample:
         result.parsing = _numpy(data_sample.pred_sem_seg.data[0]).astype(
             np.int64)
@@ -314,15 +315,15 @@ class _HTCorrMAdapter(OutputAdapter):
 @register_output_adapter('HTCorrMSegHead')
 class HTCorrMSegAdapter(_HTCorrMAdapter):
     """HTCorrM in ``HumanEncoderDecoder``: an edge-main model's edge probabilities
-    (``pred_edge_map``) and parsing encoder's classes (``pred_sem_seg``)."""
+    (``pred_edge_map``, from mmseg's one-channel ``seg_logits``, which hold the
+    sigmoid) and parsing encoder's classes (``pred_sem_seg``)."""
 
     def complete(self, samples: List) -> None:
         if self.core.main != 'edge':
             return
         parsing = self.outputs['predictions'].get('parsing')
         for i, sample in enumerate(samples):
-            sample.pred_edge_map = PixelData(
-                data=sample.seg_logits.data.sigmoid())
+            sample.pred_edge_map = PixelData(data=sample.seg_logits.data)
             if parsing is not None:
                 probs = self._to_image(parsing[i:i + 1].softmax(1), sample)
                 sample.pred_sem_seg = PixelData(data=probs.argmax(1))
