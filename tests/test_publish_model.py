@@ -47,7 +47,8 @@ def trained(tmp_path_factory):
         state_dict=model.state_dict(),
         message_hub=hub.state_dict(),
         optimizer=optimizer.state_dict(),
-        param_schedulers=[dict(last_step=600)])
+        param_schedulers=[dict(last_step=600)],
+        rng_state=[dict(torch=torch.get_rng_state())])
     path = tmp_path_factory.mktemp('work_dir') / 'iter_600.pth'
     torch.save(checkpoint, path)
     return model, str(path)
