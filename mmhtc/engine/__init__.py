@@ -1,7 +1,8 @@
-from .hooks import DeriveGenotypeHook, NaNGuardHook, NumClassesCheckHook, RNGStateHook
+from .hooks import (DeriveGenotypeHook, NaNGuardHook, NumClassesCheckHook,
+                    StepSeedHook)
 from .optimizers import SearchOptimWrapperConstructor
 
 __all__ = [
-    'DeriveGenotypeHook', 'NaNGuardHook', 'NumClassesCheckHook', 'RNGStateHook',
+    'DeriveGenotypeHook', 'NaNGuardHook', 'NumClassesCheckHook', 'StepSeedHook',
     'SearchOptimWrapperConstructor'
 ]

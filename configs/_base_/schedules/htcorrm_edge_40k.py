@@ -24,5 +24,10 @@ default_hooks = dict(
     visualization=dict(type='SegVisualizationHook'))
 # NaNGuardHook stops at a non-finite loss (naming the term and iteration);
 # NumClassesCheckHook stops before the first iteration when the model's classes or
-# keypoints disagree with the dataset's (both from mmhtc).
-custom_hooks = [dict(type='NaNGuardHook'), dict(type='NumClassesCheckHook')]
+# keypoints disagree with the dataset's; StepSeedHook seeds the RNGs from the
+# epoch and iteration so that --resume continues exactly (all from mmhtc).
+custom_hooks = [
+    dict(type='NaNGuardHook'),
+    dict(type='NumClassesCheckHook'),
+    dict(type='StepSeedHook')
+]

@@ -21,10 +21,12 @@ test_cfg = dict()
 default_hooks = dict(checkpoint=dict(save_best='auto', rule='greater'))
 # NaNGuardHook stops at a non-finite loss (naming the term and iteration);
 # NumClassesCheckHook stops before the first iteration when the model's classes or
-# keypoints disagree with the dataset's (both from mmhtc);
+# keypoints disagree with the dataset's; StepSeedHook seeds the RNGs from the
+# epoch and iteration so that --resume continues exactly (all from mmhtc);
 # SyncBuffersHook as in mmpose's default runtime.
 custom_hooks = [
     dict(type='SyncBuffersHook'),
     dict(type='NaNGuardHook'),
-    dict(type='NumClassesCheckHook')
+    dict(type='NumClassesCheckHook'),
+    dict(type='StepSeedHook')
 ]

@@ -1,6 +1,8 @@
 from .derive_genotype_hook import DeriveGenotypeHook
 from .nan_guard_hook import NaNGuardHook
 from .num_classes_check_hook import NumClassesCheckHook
-from .rng_state_hook import RNGStateHook
+from .step_seed_hook import StepSeedHook
 
-__all__ = ['DeriveGenotypeHook', 'NaNGuardHook', 'NumClassesCheckHook', 'RNGStateHook']
+__all__ = [
+    'DeriveGenotypeHook', 'NaNGuardHook', 'NumClassesCheckHook', 'StepSeedHook'
+]
