@@ -46,3 +46,26 @@ def test_nas_memory_benchmark_partial_channels_use_less(capsys):
     assert 0 < results[2]['memory'] < results[1]['memory']
     assert capsys.readouterr().out.strip().splitlines()[-1].startswith(
         'ratio K=2 / K=1: memory')
+
+
+def test_inference_in_image_pixels(shared_data):
+    import mmcv
+
+    from mmhtc.apis import inference_human, init_model
+    img = sorted(glob.glob(osp.join(shared_data, 'lip', '**', '*.jpg'),
+                           recursive=True))[0]
+    model = init_model(
+        osp.join(REPO_ROOT, 'configs', 'demo',
+                 'nppnet-searched_c8-l4_1xb8-200it_synthetic-lip-64x64.py'),
+        cfg_options={
+            'model.network.genotype':
+            osp.join(REPO_ROOT, 'configs', 'nppnet', 'genotypes',
+                     'nppnet_lip_paper.yaml')
+        })
+    result = inference_human(model, img)
+    height, width = mmcv.imread(img).shape[:2]
+    assert result.parsing.shape == result.edge.shape == (height, width)
+    assert result.keypoints.shape == (1, 16, 2)
+    assert (result.keypoints >= -1).all()
+    assert (result.keypoints[..., 0] <= width).all()
+    assert (result.keypoints[..., 1] <= height).all()

@@ -187,8 +187,17 @@ def test_flip_back_swaps_classes_and_joints():
     edge = torch.rand(1, 1, 4, 6)
     meta = dict(class_flip_pairs=[(14, 15)], flip_indices=list(range(16)))
     meta['flip_indices'][0], meta['flip_indices'][5] = 5, 0
-    view = NPPNet._unflip(dict(parsing=parsing, pose=pose, edge=edge), [meta])
+    model = NPPNet(dict(channels=8, num_cells=4, num_classes=20,
+                        num_keypoints=16, genotype=PAPER_GENOTYPE))
+    view = model._unflip(dict(parsing=parsing, pose=pose, edge=edge), [meta])
     assert torch.equal(view['parsing'][0, 14], parsing[0, 15].flip(1))
     assert torch.equal(view['parsing'][0, 3], parsing[0, 3].flip(1))
     assert torch.equal(view['pose'][0, 0], pose[0, 5].flip(1))
     assert torch.equal(view['edge'], edge.flip(3))
+    model.dataset_meta = dict(meta)
+    assert torch.equal(
+        model._unflip(dict(parsing=parsing, pose=pose, edge=edge), [{}])['pose'],
+        view['pose'])
+    model.dataset_meta = None
+    with pytest.raises(KeyError, match='class_flip_pairs'):
+        model._unflip(dict(parsing=parsing, pose=pose, edge=edge), [{}])

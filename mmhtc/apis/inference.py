@@ -188,7 +188,8 @@ def init_model(config: Union[str, Path, Config],
         if (model_cfg.type == 'EncoderDecoder'
                 and model_cfg.decode_head.get('type') == 'HTCorrMSegHead'):
             model_cfg.type = 'HumanEncoderDecoder'
-        model_cfg.backbone.pop('init_cfg', None)
+        if 'backbone' in model_cfg:
+            model_cfg.backbone.pop('init_cfg', None)
         model = revert_sync_batchnorm(
             mmseg.apis.init_model(config, None, device))
     else:

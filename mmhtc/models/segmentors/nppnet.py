@@ -74,6 +74,8 @@ class NPPNet(BaseSegmentor):
             ``entropy_weight``, ``by_epoch``.
         test_cfg: ``scales`` (default (1.0,)) and ``flip`` (default False).
         data_preprocessor: mmseg's ``SegDataPreProcessor`` config.
+        pretrained: Must be None (as mmseg's ``init_model`` passes it): the
+            network is trained from scratch.
     """
 
     def __init__(self,
@@ -83,9 +85,14 @@ class NPPNet(BaseSegmentor):
                  train_cfg: Optional[dict] = None,
                  test_cfg: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
+                 pretrained: Optional[str] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(data_preprocessor=data_preprocessor,
                          init_cfg=init_cfg)
+        if pretrained is not None:
+            raise ValueError('NPPNet: the searched network has no pretrained '
+                             f'backbone; got pretrained={pretrained!r} (use '
+                             'load_from for a whole-model checkpoint)')
         self.network = NPPNetwork(**network)
         self.aux_sigma = aux_sigma
         self.ignore_index = ignore_index
@@ -249,18 +256,26 @@ class NPPNet(BaseSegmentor):
                 views.append(view)
         return {k: sum(v[k] for v in views) / len(views) for k in views[0]}
 
-    @staticmethod
-    def _unflip(view: Dict[str, Tensor], metas: List[dict]) -> Dict:
+    def _flip_meta(self, metas: List[dict], key: str):
+        """``key`` from the samples' metainfo, else from the model's
+        ``dataset_meta`` (set by the Runner or :func:`mmhtc.apis.init_model`)."""
+        value = metas[0].get(key)
+        if value is None:
+            value = (getattr(self, 'dataset_meta', None) or {}).get(key)
+        if value is None:
+            raise KeyError(f'NPPNet: the flip test needs {key!r} in the '
+                           "samples' metainfo (PackHumanSegInputs) or the "
+                           "model's dataset_meta")
+        return value
+
+    def _unflip(self, view: Dict[str, Tensor], metas: List[dict]) -> Dict:
         """Flip a view's maps back and swap left/right classes and joints."""
         classes = torch.from_numpy(
             flip_permutation(view['parsing'].shape[1],
-                             metas[0].get('class_flip_pairs', ())))
-        flip_indices = metas[0].get('flip_indices')
-        if flip_indices is None:
-            raise KeyError('NPPNet: flip test needs the samples\' '
-                           'flip_indices (packed by PackHumanSegInputs)')
+                             self._flip_meta(metas, 'class_flip_pairs')))
         return dict(
             parsing=view['parsing'].flip(3)[:, classes.to(view['parsing'].device)],
             edge=view['edge'].flip(3),
-            pose=flip_heatmaps(view['pose'], list(flip_indices),
+            pose=flip_heatmaps(view['pose'],
+                               list(self._flip_meta(metas, 'flip_indices')),
                                shift_heatmap=False))
