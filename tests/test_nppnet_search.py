@@ -112,3 +112,37 @@ def test_search_derive_retrain_round_trip(synthetic_lip, tmp_path):
     metrics = runner.val_loop.run()
     assert 0 <= metrics['mIoU'] <= 100
     assert 0 <= metrics['lip/PCKh'] <= 100
+
+
+def test_search_resume_is_exact(synthetic_lip, tmp_path):
+    """A search interrupted at iteration 2 and resumed (architecture parameters,
+    both optimizers, schedule position) logs the uninterrupted run's losses."""
+    from mmhtc.apis import trust_local_checkpoints
+    from mmhtc.apis.checkpoint import load_local_training_checkpoint
+    from test_resume import LossRecorder
+    trust_local_checkpoints()
+
+    def run(work_dir, **kwargs):
+        cfg = demo_config(STAGE1, synthetic_lip, str(tmp_path / work_dir),
+                          iters=4)
+        cfg.model.train_cfg.update(warmup=1, entropy_from=3)
+        cfg.default_hooks.checkpoint.interval = 2
+        cfg.randomness = dict(seed=0, deterministic=True)
+        cfg.custom_hooks.append(dict(type='StepSeedHook'))
+        cfg.experiment_name = work_dir
+        cfg.update(kwargs)
+        runner = Runner.from_cfg(cfg)
+        recorder = LossRecorder()
+        runner.register_hook(recorder)
+        runner.train()
+        return recorder.losses
+
+    whole = run('whole')
+    path = str(tmp_path / 'whole' / 'iter_2.pth')
+    state = load_local_training_checkpoint(path)
+    assert set(state['optimizer']) == {'architecture', 'weights'}
+    resumed = run('resumed', resume=True, load_from=path)
+    assert sorted(resumed) == [3, 4]
+    for it in (3, 4):
+        assert resumed[it] == whole[it], it
+    assert 'arch_loss_entropy' in whole[4] and 'arch_loss' in whole[2]
