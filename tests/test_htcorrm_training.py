@@ -1,7 +1,6 @@
 """Each main task trains 2 iterations and evaluates through the mmengine Runner."""
 import os.path as osp
 
-import pytest
 from mmengine.config import Config
 from mmengine.runner import Runner
 

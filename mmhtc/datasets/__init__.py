@@ -10,5 +10,5 @@ from .transforms import *  # noqa: F401,F403
 __all__ = [
     'BaseHumanDataset', 'LIPHumanDataset', 'CIHPHumanDataset',
     'ATRHumanDataset', 'MPIIHumanDataset', 'PascalPersonPartHumanDataset',
-    'SearchSplitDataset'
+    'SearchSplitDataset', 'SyntheticLIPDataset'
 ]

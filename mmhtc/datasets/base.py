@@ -3,7 +3,7 @@ import copy
 import logging
 import os
 import os.path as osp
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional
 
 import numpy as np
 from mmengine.dataset import BaseDataset

@@ -220,4 +220,3 @@ def derive_interaction(arch: ArchitectureParameters,
         nodes.append(kept)
         start += n
     return nodes
-

@@ -89,4 +89,3 @@ class Interaction(nn.Module):
         for i, (edge, j) in enumerate(zip(self.nodes[t], self.sources[t])):
             out = out + edge_weights[i] * edge(sources[j], size, op_weights[i])
         return out
-
