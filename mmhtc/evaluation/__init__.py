@@ -1,6 +1,10 @@
 """Evaluation of the papers' tasks: human parsing, human edges (BSDS protocol),
-LIP PCKh."""
+LIP and MPII PCKh, multi-person pose AP."""
 from . import functional, metrics  # noqa: F401
-from .metrics import EdgeMetric, HumanParsingMetric, LIPPCKhMetric
+from .metrics import (EdgeMetric, HumanParsingMetric, LIPPCKhMetric,
+                      MPIIPCKhMetric, PascalPersonPartAPMetric)
 
-__all__ = ['EdgeMetric', 'LIPPCKhMetric', 'HumanParsingMetric']
+__all__ = [
+    'EdgeMetric', 'LIPPCKhMetric', 'HumanParsingMetric', 'MPIIPCKhMetric',
+    'PascalPersonPartAPMetric'
+]

@@ -1,5 +1,6 @@
-"""PCKh as LIP scores it (JPPNet / NPPNet evaluation)."""
-from typing import Dict
+"""PCKh: LIP's (head size from two joints, JPPNet / NPPNet evaluation) and MPII's
+(head size from the annotated head boxes)."""
+from typing import Dict, Mapping, Sequence
 
 import numpy as np
 
@@ -17,6 +18,47 @@ LIP_PARTS = dict(
 #: The joints of the mean: pelvis (6) and thorax (7) are left out.
 LIP_MEAN_JOINTS = (0, 1, 2, 3, 4, 5, 8, 9, 10, 11, 12, 13, 14, 15)
 HEAD_TOP, UPPER_NECK = 9, 8
+
+
+def pckh(pred: np.ndarray,
+         gt: np.ndarray,
+         visible: np.ndarray,
+         head_size: np.ndarray,
+         thr: float,
+         parts: Mapping[str, Sequence[int]],
+         mean_joints: Sequence[int]) -> Dict[str, float]:
+    """PCKh@thr of single-person poses, pooled per part and over ``mean_joints``.
+
+    A joint is correct when its prediction lies within ``thr * head_size`` of the
+    ground truth (``<=``). Only annotated joints of persons with a positive head
+    size count.
+
+    Args:
+        pred: Predicted keypoints (N, K, 2).
+        gt: Ground-truth keypoints (N, K, 2), in the same pixel frame.
+        visible: Annotation mask (N, K), nonzero = annotated.
+        head_size: The persons' head sizes (N, ); persons with 0 are left out.
+        thr: The threshold as a fraction of the head size.
+        parts: Column name -> the joints it pools.
+        mean_joints: The joints pooled by ``Mean``.
+
+    Returns:
+        Percentages per part and 'Mean'; NaN for a column without an annotated
+        joint.
+    """
+    keep = head_size > 0
+    dist = np.linalg.norm(pred - gt, axis=-1)[keep] / head_size[keep, None]
+    counted = visible[keep] > 0
+    correct = (dist <= thr) & counted
+
+    def score(joints: Sequence[int]) -> float:
+        total = counted[:, list(joints)].sum()
+        hits = correct[:, list(joints)].sum()
+        return float(100.0 * hits / total) if total else float('nan')
+
+    scores = {part: score(joints) for part, joints in parts.items()}
+    scores['Mean'] = score(mean_joints)
+    return scores
 
 
 def lip_pckh(pred: np.ndarray,
@@ -42,18 +84,49 @@ def lip_pckh(pred: np.ndarray,
         Percentages per part ('Head', ..., 'Ankle') and 'Mean'; NaN for a part with
         no annotated joint.
     """
-    visible = visible > 0
     head = np.linalg.norm(gt[:, HEAD_TOP] - gt[:, UPPER_NECK], axis=-1)
-    keep = visible[:, HEAD_TOP] & visible[:, UPPER_NECK] & (head > 0)
-    dist = np.linalg.norm(pred - gt, axis=-1)[keep] / head[keep, None]
-    correct = dist <= thr
-    counted = visible[keep]
+    head = head * ((visible[:, HEAD_TOP] > 0) & (visible[:, UPPER_NECK] > 0))
+    return pckh(pred, gt, visible, head, thr, LIP_PARTS, LIP_MEAN_JOINTS)
 
-    def score(joints) -> float:
-        total = counted[:, joints].sum()
-        hits = (correct[:, joints] & counted[:, joints]).sum()
-        return float(100.0 * hits / total) if total else float('nan')
 
-    scores = {part: score(list(joints)) for part, joints in LIP_PARTS.items()}
-    scores['Mean'] = score(list(LIP_MEAN_JOINTS))
-    return scores
+def mpii_head_size(head_boxes: np.ndarray) -> np.ndarray:
+    """MPII's head size: 0.6 times the diagonal of the head box.
+
+    Args:
+        head_boxes: Head boxes (N, 4), ``x1, y1, x2, y2``.
+
+    Returns:
+        Head sizes (N, ).
+    """
+    return 0.6 * np.linalg.norm(head_boxes[:, 2:] - head_boxes[:, :2], axis=-1)
+
+
+def mpii_pckh(pred: np.ndarray,
+              gt: np.ndarray,
+              visible: np.ndarray,
+              head_size: np.ndarray,
+              thr: float = 0.5,
+              head_joints: Sequence[int] = (8, 9)) -> Dict[str, float]:
+    """PCKh@thr of MPII poses, normalised by the annotated head boxes.
+
+    As MPII's evaluation: a joint is correct when ``|pred - gt| <= thr *
+    head_size``, the head size being 0.6 times the head box diagonal (see
+    :func:`mpii_head_size`); predictions and ground truth in the same pixel frame.
+    Columns as :data:`LIP_PARTS` (the joint order is MPII's), except that ``Head``
+    pools ``head_joints``: (8, 9), upper neck and head top, in MPII's official
+    table; (9, ) in the validation script of Newell et al. / HRNet (whose numbers
+    HTCorrM Tab. 5 compares with). ``Mean`` pools joints 0-5 and 8-15 in both.
+
+    Args:
+        pred: Predicted keypoints (N, 16, 2).
+        gt: Ground-truth keypoints (N, 16, 2).
+        visible: Annotation mask (N, 16), nonzero = annotated.
+        head_size: Head sizes (N, ).
+        thr: The threshold as a fraction of the head size. Default: 0.5.
+        head_joints: The joints of the ``Head`` column. Default: (8, 9).
+
+    Returns:
+        Percentages per part ('Head', ..., 'Ankle') and 'Mean'.
+    """
+    parts = dict(LIP_PARTS, Head=tuple(head_joints))
+    return pckh(pred, gt, visible, head_size, thr, parts, LIP_MEAN_JOINTS)
