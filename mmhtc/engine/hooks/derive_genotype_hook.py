@@ -1,7 +1,7 @@
 """Writes the genotype derived from the architecture being searched."""
 import os.path as osp
-from typing import Optional
 
+from mmengine.dist import master_only
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
@@ -14,7 +14,8 @@ class DeriveGenotypeHook(Hook):
     """Derives the searched parts' genotype (the DARTS rule for cells,
     NPPNet's rule for interactions) and writes it as YAML into the work dir
     after every validation and at the end of training: ``genotype_<n>.yaml``
-    (n = iteration, or epoch with ``by_epoch``) and ``genotype.yaml`` (latest).
+    (n = iteration, or epoch with ``by_epoch``) and ``genotype.yaml`` (latest),
+    on the main process only.
 
     Args:
         threshold: Cumulative weight kept per interaction node. Default: 0.7.
@@ -31,22 +32,22 @@ class DeriveGenotypeHook(Hook):
         self.by_epoch = by_epoch
         self._written = None
 
-    def _write(self, runner) -> Optional[str]:
+    @master_only
+    def _write(self, runner) -> None:
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
         network = getattr(model, 'network', None)
         if network is None or not getattr(network, 'search', ()):
-            return None
+            return
         genotype = network.derive(self.threshold, self.max_ops)
         step = runner.epoch if self.by_epoch else runner.iter
         if step == self._written:
-            return None
+            return
         self._written = step
         path = osp.join(runner.work_dir, f'genotype_{step}.yaml')
         save_genotype(genotype, path)
         save_genotype(genotype, osp.join(runner.work_dir, 'genotype.yaml'))
         runner.logger.info(f'derived genotype written to {path}')
-        return path
 
     def after_val_epoch(self, runner, metrics=None) -> None:
         """Write the genotype after each validation."""

@@ -211,12 +211,6 @@ class NPPNet(BaseSegmentor):
         log_vars.update(weight_vars)
         return log_vars
 
-    def val_step(self, data: Union[dict, tuple, list]) -> list:
-        """Validation on plain samples (or the weights half of search pairs)."""
-        if isinstance(data, dict) and 'weights' in data:
-            data = data['weights']
-        return super().val_step(data)
-
     def predict(self, inputs: Tensor, data_samples: Optional[List] = None):
         """Parsing, keypoints and edges of a batch (B, 3, H, W), with the
         multi-scale and flip test of ``test_cfg``."""
