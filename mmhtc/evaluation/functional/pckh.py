@@ -26,12 +26,15 @@ def pckh(pred: np.ndarray,
          head_size: np.ndarray,
          thr: float,
          parts: Mapping[str, Sequence[int]],
-         mean_joints: Sequence[int]) -> Dict[str, float]:
-    """PCKh@thr of single-person poses, pooled per part and over ``mean_joints``.
+         mean_joints: Sequence[int],
+         pool_parts: bool = False) -> Dict[str, float]:
+    """PCKh@thr of single-person poses per part and over ``mean_joints``.
 
     A joint is correct when its prediction lies within ``thr * head_size`` of the
     ground truth (``<=``). Only annotated joints of persons with a positive head
-    size count.
+    size count. A part's score is the mean of its joints' PCKh, as MPII's and
+    LIP's evaluation scripts and mmpose tabulate it (``pool_parts``: the hits over
+    the annotated joints of the part, pooled); ``Mean`` pools ``mean_joints``.
 
     Args:
         pred: Predicted keypoints (N, K, 2).
@@ -41,6 +44,7 @@ def pckh(pred: np.ndarray,
         thr: The threshold as a fraction of the head size.
         parts: Column name -> the joints it pools.
         mean_joints: The joints pooled by ``Mean``.
+        pool_parts: Pool a part's joints instead of averaging their PCKh.
 
     Returns:
         Percentages per part and 'Mean'; NaN for a column without an annotated
@@ -56,7 +60,12 @@ def pckh(pred: np.ndarray,
         hits = correct[:, list(joints)].sum()
         return float(100.0 * hits / total) if total else float('nan')
 
-    scores = {part: score(joints) for part, joints in parts.items()}
+    def part_score(joints: Sequence[int]) -> float:
+        if pool_parts:
+            return score(joints)
+        return float(np.mean([score([j]) for j in joints]))
+
+    scores = {part: part_score(joints) for part, joints in parts.items()}
     scores['Mean'] = score(mean_joints)
     return scores
 
@@ -86,7 +95,8 @@ def lip_pckh(pred: np.ndarray,
     """
     head = np.linalg.norm(gt[:, HEAD_TOP] - gt[:, UPPER_NECK], axis=-1)
     head = head * ((visible[:, HEAD_TOP] > 0) & (visible[:, UPPER_NECK] > 0))
-    return pckh(pred, gt, visible, head, thr, LIP_PARTS, LIP_MEAN_JOINTS)
+    return pckh(pred, gt, visible, head, thr, LIP_PARTS, LIP_MEAN_JOINTS,
+                pool_parts=True)
 
 
 def mpii_head_size(head_boxes: np.ndarray) -> np.ndarray:
@@ -112,10 +122,11 @@ def mpii_pckh(pred: np.ndarray,
     As MPII's evaluation: a joint is correct when ``|pred - gt| <= thr *
     head_size``, the head size being 0.6 times the head box diagonal (see
     :func:`mpii_head_size`); predictions and ground truth in the same pixel frame.
-    Columns as :data:`LIP_PARTS` (the joint order is MPII's), except that ``Head``
-    pools ``head_joints``: (8, 9), upper neck and head top, in MPII's official
-    table; (9, ) in the validation script of Newell et al. / HRNet (whose numbers
-    HTCorrM Tab. 5 compares with). ``Mean`` pools joints 0-5 and 8-15 in both.
+    Columns as :data:`LIP_PARTS` (the joint order is MPII's), each the mean of its
+    joints' PCKh, except that ``Head`` takes ``head_joints``: (8, 9), upper neck
+    and head top, in MPII's official table; (9, ) in the validation script of
+    Newell et al. / HRNet (whose numbers HTCorrM Tab. 5 compares with). ``Mean``
+    pools joints 0-5 and 8-15 in both.
 
     Args:
         pred: Predicted keypoints (N, 16, 2).
