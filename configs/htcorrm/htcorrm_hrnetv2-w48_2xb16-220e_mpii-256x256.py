@@ -7,7 +7,3 @@ _base_ = [
 ]
 custom_imports = dict(imports=['mmhtc'], allow_failed_imports=False)
 train_dataloader = dict(batch_size=16)
-# PCKh as Tab. 5 tabulates it (Head = head top, as the HRNet script it compares
-# with); mmpose's MpiiPCKAccuracy shifts predictions by 1 pixel (docs/evaluation.md).
-val_evaluator = dict(_delete_=True, type='MPIIPCKhMetric', head_joints=(9, ))
-test_evaluator = val_evaluator

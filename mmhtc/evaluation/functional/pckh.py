@@ -26,15 +26,13 @@ def pckh(pred: np.ndarray,
          head_size: np.ndarray,
          thr: float,
          parts: Mapping[str, Sequence[int]],
-         mean_joints: Sequence[int],
-         pool_parts: bool = False) -> Dict[str, float]:
+         mean_joints: Sequence[int]) -> Dict[str, float]:
     """PCKh@thr of single-person poses per part and over ``mean_joints``.
 
     A joint is correct when its prediction lies within ``thr * head_size`` of the
     ground truth (``<=``). Only annotated joints of persons with a positive head
-    size count. A part's score is the mean of its joints' PCKh, as MPII's and
-    LIP's evaluation scripts and mmpose tabulate it (``pool_parts``: the hits over
-    the annotated joints of the part, pooled); ``Mean`` pools ``mean_joints``.
+    size count. A part's score is the mean of its joints' PCKh, as MPII's
+    evaluation script and mmpose tabulate it; ``Mean`` pools ``mean_joints``.
 
     Args:
         pred: Predicted keypoints (N, K, 2).
@@ -44,7 +42,6 @@ def pckh(pred: np.ndarray,
         thr: The threshold as a fraction of the head size.
         parts: Column name -> the joints it pools.
         mean_joints: The joints pooled by ``Mean``.
-        pool_parts: Pool a part's joints instead of averaging their PCKh.
 
     Returns:
         Percentages per part and 'Mean'; NaN for a column without an annotated
@@ -61,8 +58,6 @@ def pckh(pred: np.ndarray,
         return float(100.0 * hits / total) if total else float('nan')
 
     def part_score(joints: Sequence[int]) -> float:
-        if pool_parts:
-            return score(joints)
         return float(np.mean([score([j]) for j in joints]))
 
     scores = {part: part_score(joints) for part, joints in parts.items()}
@@ -80,8 +75,8 @@ def lip_pckh(pred: np.ndarray,
     of the ground truth, the head size being the distance between the head top
     (joint 9) and the upper neck (joint 8) of that person. Only annotated joints
     count; persons without both head joints annotated have no head size and are
-    left out. Per-part scores pool the left and right joints; ``Mean`` pools joints
-    0-5 and 8-15.
+    left out. A part's score is the mean of its left and right joints' PCKh (the
+    MPII convention); ``Mean`` pools joints 0-5 and 8-15.
 
     Args:
         pred: Predicted keypoints (N, 16, 2).
@@ -95,8 +90,7 @@ def lip_pckh(pred: np.ndarray,
     """
     head = np.linalg.norm(gt[:, HEAD_TOP] - gt[:, UPPER_NECK], axis=-1)
     head = head * ((visible[:, HEAD_TOP] > 0) & (visible[:, UPPER_NECK] > 0))
-    return pckh(pred, gt, visible, head, thr, LIP_PARTS, LIP_MEAN_JOINTS,
-                pool_parts=True)
+    return pckh(pred, gt, visible, head, thr, LIP_PARTS, LIP_MEAN_JOINTS)
 
 
 def mpii_head_size(head_boxes: np.ndarray) -> np.ndarray:
