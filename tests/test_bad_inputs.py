@@ -3,8 +3,9 @@ import shutil
 
 import numpy as np
 import pytest
+from mmengine.logging import MMLogger
 from mmengine.registry import init_default_scope
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 
 import mmhtc  # noqa: F401
 from mmhtc.registry import SEG_DATASETS
@@ -121,3 +122,57 @@ def test_rgb_label(lip_copy):
 def test_unknown_data_mode(lip_copy):
     with pytest.raises(ValueError, match="data_mode must be 'bottomup' or"):
         build(lip_copy, data_mode='per-person')
+
+
+@pytest.mark.parametrize('damage', [
+    lambda data: data[:len(data) // 2],
+    lambda data: data[:-20],
+], ids=['half', 'tail'])
+def test_truncated_image(lip_copy, damage):
+    img_id = first_id(lip_copy)
+    path = lip_copy / f'TrainVal_images/val_images/{img_id}.jpg'
+    path.write_bytes(damage(path.read_bytes()))
+    with pytest.raises(AssertionError,
+                       match=rf'failed to load image: .*{img_id}\.jpg'):
+        build(lip_copy)[0]
+
+
+def test_image_that_is_no_image(lip_copy):
+    img_id = first_id(lip_copy)
+    path = lip_copy / f'TrainVal_images/val_images/{img_id}.jpg'
+    path.write_bytes(b'not an image')
+    # LIP reads every image's size when the dataset is built.
+    with pytest.raises(UnidentifiedImageError,
+                       match=rf'cannot identify image file .*{img_id}\.jpg'):
+        build(lip_copy)
+
+
+def test_joint_outside_the_image_is_hidden_in_training(lip_copy, caplog):
+    img_id = first_id(lip_copy)
+    path = lip_copy / f'TrainVal_images/val_images/{img_id}.jpg'
+    width, height = Image.open(path).size
+    csv = lip_copy / 'TrainVal_pose_annotations/lip_val_set.csv'
+    lines = csv.read_text().splitlines()
+    (row, ) = [i for i, line in enumerate(lines)
+               if line.startswith(f'{img_id}.jpg,')]
+    fields = lines[row].split(',')
+    fields[1:4] = [str(width + 20), '5', '0']
+    lines[row] = ','.join(fields)
+    csv.write_text('\n'.join(lines) + '\n')
+    logger = MMLogger.get_current_instance()
+    logger.addHandler(caplog.handler)
+    try:
+        train = build(lip_copy)
+    finally:
+        logger.removeHandler(caplog.handler)
+    (sample, ) = [s for s in train if s['img_id'] == img_id]
+    assert sample['keypoints_visible'][0, 0] == 0
+    assert (sample['keypoints'][0, 0] == 0).all()
+    assert (sample['keypoints_visible'][0, 1:] > 0).any()
+    assert (f'1 annotated joints lie outside their image and are marked not '
+            f'visible (e.g. {path} ({width} x {height}): person 0, joint 0 '
+            f'at ({width + 20}, 5))') in caplog.text
+    test = build(lip_copy, test_mode=True)
+    (sample, ) = [s for s in test if s['img_id'] == img_id]
+    assert sample['keypoints_visible'][0, 0] == 1
+    assert sample['keypoints'][0, 0].tolist() == [width + 20, 5]

@@ -154,15 +154,27 @@ class BaseHumanDataset(BaseDataset):
         """One record per image of the split (see :meth:`image_record`).
 
         Images that ``pose_file`` has no entry for get no persons (logged); a
-        ``pose_file`` that matches no image of the split is an error.
+        ``pose_file`` that matches no image of the split is an error. In
+        training sets (not ``test_mode``) annotated joints outside their image
+        are marked not visible (logged): they cannot be a heatmap peak, and one
+        bad joint should not stop a long run. Test sets keep their annotations
+        as given for the metrics.
         """
         poses = self.read_poses() if self.pose_file else {}
         records, unmatched = [], []
+        self._outside: List[str] = []
         for img_id in self.read_ids():
             name = img_id + self.img_suffix
             if self.pose_file and name not in poses:
                 unmatched.append(name)
             records.append(self.image_record(img_id, poses.get(name)))
+        if self._outside:
+            print_log(
+                f'{type(self).__name__}: {len(self._outside)} annotated joints '
+                'lie outside their image and are marked not visible (e.g. '
+                f'{self._outside[0]})',
+                logger='current',
+                level=logging.WARNING)
         if records and len(unmatched) == len(records):
             raise ValueError(f'{type(self).__name__}: no image of the split has '
                              f'an entry in {self.pose_file}')
@@ -239,6 +251,10 @@ class BaseHumanDataset(BaseDataset):
                        np.zeros((0, num_kpt), np.float32),
                        np.zeros((0, 4), np.float32))
         keypoints, visible, bboxes = persons
+        if not self.test_mode:
+            keypoints, visible, outside = self._hide_joints_outside(
+                record['img_path'], keypoints, visible)
+            getattr(self, '_outside', []).extend(outside)
         if self.person_is_image:
             with Image.open(record['img_path']) as img:
                 width, height = img.size
@@ -250,6 +266,36 @@ class BaseHumanDataset(BaseDataset):
             bbox=self._boxes_from_keypoints(keypoints, visible, bboxes),
             bbox_score=np.ones(len(keypoints), np.float32))
         return record
+
+    @staticmethod
+    def _hide_joints_outside(img_path: str, keypoints: np.ndarray,
+                             visible: np.ndarray) -> tuple:
+        """Mark visible joints outside the image (x not in [0, W) or y not in
+        [0, H)) as not visible, with coordinates 0.
+
+        Args:
+            img_path: The image, whose size is read from its header.
+            keypoints: (N, K, 2) pixel coordinates.
+            visible: (N, K) visibility.
+
+        Returns:
+            The new ``keypoints`` and ``visible`` and one description (file,
+            person, joint, coordinates) per hidden joint.
+        """
+        if not (visible > 0).any():
+            return keypoints, visible, []
+        with Image.open(img_path) as img:
+            width, height = img.size
+        x, y = keypoints[..., 0], keypoints[..., 1]
+        bad = (visible > 0) & ((x < 0) | (y < 0) | (x >= width) |
+                               (y >= height))
+        found = [
+            f'{img_path} ({width} x {height}): person {n}, joint {k} at '
+            f'({x[n, k]:g}, {y[n, k]:g})' for n, k in np.argwhere(bad)
+        ]
+        keypoints = np.where(bad[..., None], 0, keypoints).astype(np.float32)
+        visible = np.where(bad, 0, visible).astype(np.float32)
+        return keypoints, visible, found
 
     @staticmethod
     def _boxes_from_keypoints(keypoints: np.ndarray, visible: np.ndarray,
