@@ -17,8 +17,8 @@ default the real samples in ``../shared/data/lip`` when that folder exists, else
 the synthetic demo data in ``data/synthetic_lip`` (generated if missing). Each
 repeat runs every sample through both pipelines (which goes first alternates;
 both start from the same random seed); the median over repeats of the seconds per
-sample is reported, file reading and decoding included. The last line printed is
-the time ratio joint / stock.
+sample is reported, file reading and decoding included, with the median of each
+transform. The last line printed is the time ratio joint / stock.
 
 Usage:
     python tools/analysis_tools/benchmark_data_pipeline.py [--config CONFIG]
@@ -31,7 +31,7 @@ import random
 import statistics
 import tempfile
 import time
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 from mmengine.config import Config
@@ -148,19 +148,27 @@ def build_pipelines(cfg: Config) -> Dict[str, Compose]:
         joint=Compose(cfg.train_pipeline), stock=Compose(STOCK_PIPELINE))
 
 
-def timed_pass(pipeline: Callable, samples: List[dict], seed: int) -> float:
-    """Seconds per sample of one pass over ``samples`` (copies excluded)."""
+def timed_pass(pipeline: Compose, samples: List[dict],
+               seed: int) -> Dict[str, float]:
+    """Seconds per sample of each transform in one pass over ``samples``
+    (sample copies excluded), keyed ``'<index> <transform class>'``."""
     random.seed(seed)
     np.random.seed(seed)
-    total = 0.
+    seconds = {
+        f'{i} {type(t).__name__}': 0.
+        for i, t in enumerate(pipeline.transforms)
+    }
     for sample in samples:
-        sample = copy.deepcopy(sample)
-        start = time.perf_counter()
-        if pipeline(sample) is None:
-            raise RuntimeError('benchmark_data_pipeline: a pipeline dropped '
-                               f'the sample {sample["img_path"]}')
-        total += time.perf_counter() - start
-    return total / len(samples)
+        data = copy.deepcopy(sample)
+        for key, transform in zip(seconds, pipeline.transforms):
+            start = time.perf_counter()
+            data = transform(data)
+            seconds[key] += time.perf_counter() - start
+            if data is None:
+                raise RuntimeError(
+                    f'benchmark_data_pipeline: {key} dropped the sample '
+                    f'{sample["img_path"]}')
+    return {key: value / len(samples) for key, value in seconds.items()}
 
 
 def run(args: argparse.Namespace) -> Dict:
@@ -168,27 +176,33 @@ def run(args: argparse.Namespace) -> Dict:
 
     Returns:
         ``data_root``, ``num_samples`` and per pipeline ``times`` (s per sample,
-        one per repeat), ``seconds`` (their median) and ``samples_per_s``.
+        one per repeat), ``seconds`` (their median), ``samples_per_s`` and
+        ``transforms`` (per transform, the median s per sample).
     """
     cfg = Config.fromfile(args.config)
     pipelines = build_pipelines(cfg)
     data_root = args.data_root or default_data_root()
     samples = load_samples(cfg, data_root, args.max_samples)
-    results = dict(
-        data_root=data_root,
-        num_samples=len(samples),
-        **{name: dict(times=[])
-           for name in PIPELINES})
+    passes = {name: [] for name in PIPELINES}
     for name in PIPELINES:
         timed_pass(pipelines[name], samples, args.seed)
     for repeat in range(args.repeats):
         order = PIPELINES if repeat % 2 == 0 else PIPELINES[::-1]
         for name in order:
-            results[name]['times'].append(
+            passes[name].append(
                 timed_pass(pipelines[name], samples, args.seed + repeat))
+    results = dict(data_root=data_root, num_samples=len(samples))
     for name in PIPELINES:
-        seconds = statistics.median(results[name]['times'])
-        results[name].update(seconds=seconds, samples_per_s=1 / seconds)
+        times = [sum(p.values()) for p in passes[name]]
+        seconds = statistics.median(times)
+        results[name] = dict(
+            times=times,
+            seconds=seconds,
+            samples_per_s=1 / seconds,
+            transforms={
+                key: statistics.median(p[key] for p in passes[name])
+                for key in passes[name][0]
+            })
     return results
 
 
@@ -203,6 +217,9 @@ def report(args: argparse.Namespace, results: Dict) -> None:
               f'{res["samples_per_s"]:.1f} samples/s (passes: '
               f'{min(res["times"]) * 1e3:.2f}-{max(res["times"]) * 1e3:.2f} '
               'ms/sample)')
+        print('       ' + ', '.join(
+            f'{key.split()[1]} {value * 1e3:.2f}'
+            for key, value in res['transforms'].items()))
     print('time ratio joint/stock: '
           f'{results["joint"]["seconds"] / results["stock"]["seconds"]:.3f}')
 
