@@ -137,6 +137,15 @@ def test_benchmark_data_pipeline_on_synthetic_lip(synthetic_lip, capsys):
     assert results['num_samples'] == 3
     for name in ('joint', 'stock'):
         assert len(results[name]['times']) == 2
+    assert [key.split()[1] for key in results['stock']['transforms']] == [
+        'LoadImageFromFile', 'LoadAnnotations', 'RandomResize', 'RandomCrop',
+        'RandomFlip', 'PhotoMetricDistortion', 'PackSegInputs'
+    ]
+    assert [key.split()[1] for key in results['joint']['transforms']] == [
+        'LoadImageFromFile', 'LoadHumanAnnotations', 'JointRandomFlip',
+        'JointRandomAffine', 'GenerateHumanEdge', 'GenerateTarget',
+        'PackHumanSegInputs'
+    ]
     (ratio, ) = last_line_numbers(capsys.readouterr().out,
                                   'time ratio joint/stock')
     assert ratio == pytest.approx(
