@@ -11,10 +11,9 @@ backward, gradient all-reduce over gloo), the sharding of the 5 validation image
 over 2 processes (3 + 2, the padded duplicate dropped) and the gathering of the
 per-image results before the metrics. The metrics must be equal exactly.
 
-On CPU mmengine's ``init_dist`` calls ``torch.cuda.set_device``; the processes
-therefore open the gloo process group before running ``tools/train.py`` (the
-Runner then keeps it), and the model is wrapped by ``MMDistributedDataParallel``
-with ``device_ids=None``.
+The two-process run is ``tools/dist_train.sh CONFIG 2`` as a user runs it: on CPU
+``tools/train.py`` opens the gloo process group itself and wraps the model with
+``device_ids=None`` (:func:`mmhtc.apis.setup_cpu_distributed`).
 """
 import json
 import os
@@ -32,10 +31,7 @@ from test_htcorrm_training import small
 
 DEMO = 'configs/demo/htcorrm_hrnetv2-w18s_1xb8-600it_synthetic-lip-128x128.py'
 TRAIN = osp.join(REPO_ROOT, 'tools', 'train.py')
-# Open the gloo group, then run tools/train.py as __main__ with the arguments.
-ENTRY = ('import runpy, sys, torch.distributed as dist; '
-         "dist.init_process_group('gloo'); sys.argv = sys.argv[1:]; "
-         "runpy.run_path(sys.argv[0], run_name='__main__')")
+DIST_TRAIN = osp.join(REPO_ROOT, 'tools', 'dist_train.sh')
 
 # Skipped only where asked and torch's launcher or gloo is missing.
 pytestmark = pytest.mark.skipif(
@@ -74,11 +70,7 @@ def write_config(root: str, path: str, batch_size: int) -> None:
     cfg.optim_wrapper.optimizer.lr = 0.0
     cfg.train_cfg.update(max_iters=2, val_interval=2)
     cfg.randomness = dict(seed=0)
-    cfg.model_wrapper_cfg = dict(
-        type='MMDistributedDataParallel',
-        device_ids=None,
-        broadcast_buffers=False,
-        find_unused_parameters=True)
+    cfg.find_unused_parameters = True
     cfg.dump(path)
 
 
@@ -99,7 +91,8 @@ def free_port() -> int:
 
 
 def test_two_processes_evaluate_as_one(synthetic_lip, tmp_path):
-    env = dict(os.environ, PYTHONPATH=REPO_ROOT, OMP_NUM_THREADS='1')
+    env = dict(os.environ, PYTHONPATH=REPO_ROOT, OMP_NUM_THREADS='1',
+               PYTHON=sys.executable, PORT=str(free_port()))
     write_config(synthetic_lip, str(tmp_path / 'one.py'), 4)
     write_config(synthetic_lip, str(tmp_path / 'two.py'), 2)
     subprocess.run([
@@ -108,10 +101,8 @@ def test_two_processes_evaluate_as_one(synthetic_lip, tmp_path):
         str(tmp_path / 'one')
     ], check=True, env=env, cwd=REPO_ROOT, capture_output=True)
     subprocess.run([
-        sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=2',
-        f'--master_port={free_port()}', '--no-python', sys.executable, '-c',
-        ENTRY, TRAIN,
-        str(tmp_path / 'two.py'), '--launcher', 'pytorch', '--work-dir',
+        'bash', DIST_TRAIN,
+        str(tmp_path / 'two.py'), '2', '--work-dir',
         str(tmp_path / 'two')
     ], check=True, env=env, cwd=REPO_ROOT, capture_output=True)
     single = metrics(str(tmp_path / 'one'))

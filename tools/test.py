@@ -8,7 +8,7 @@ from mmengine.evaluator import DumpResults
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-from mmhtc.apis import trust_local_checkpoints
+from mmhtc.apis import setup_cpu_distributed, trust_local_checkpoints
 
 
 def parse_args() -> argparse.Namespace:
@@ -57,6 +57,7 @@ def main() -> None:
         cfg.tta_model.module = cfg.model
         cfg.model = cfg.tta_model
 
+    setup_cpu_distributed(cfg)
     if 'runner_type' in cfg:
         runner = RUNNERS.build(cfg)
     else:

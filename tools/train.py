@@ -11,7 +11,7 @@ from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-from mmhtc.apis import trust_local_checkpoints
+from mmhtc.apis import setup_cpu_distributed, trust_local_checkpoints
 
 
 def parse_args() -> argparse.Namespace:
@@ -57,6 +57,7 @@ def main() -> None:
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
     cfg.resume = args.resume
 
+    setup_cpu_distributed(cfg)
     if 'runner_type' in cfg:
         runner = RUNNERS.build(cfg)
     else:
