@@ -113,7 +113,10 @@ class HeterogeneousNonLocal(BaseModule):
             relation = torch.softmax(query @ key, dim=-1)
             context = relation @ value
         else:
+            # Contiguous (B, L, C') operands: the CPU flash kernel needs a unit
+            # stride in the last dimension, otherwise the math kernel forms S.
             context = F.scaled_dot_product_attention(
-                query, key.transpose(1, 2), value, scale=1.0)
+                query.contiguous(), key.transpose(1, 2).contiguous(),
+                value.contiguous(), scale=1.0)
         context = context.transpose(1, 2).reshape(b, -1, h, w)
         return self.out(context) + main, relation if return_relation else None
