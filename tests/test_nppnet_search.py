@@ -128,7 +128,6 @@ def test_search_resume_is_exact(synthetic_lip, tmp_path):
         cfg.model.train_cfg.update(warmup=1, entropy_from=3)
         cfg.default_hooks.checkpoint.interval = 2
         cfg.randomness = dict(seed=0, deterministic=True)
-        cfg.custom_hooks.append(dict(type='StepSeedHook'))
         cfg.experiment_name = work_dir
         cfg.update(kwargs)
         runner = Runner.from_cfg(cfg)

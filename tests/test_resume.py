@@ -2,8 +2,8 @@
 
 Deterministic settings: ``randomness=dict(seed=0, deterministic=True)``, data
 loaders with ``num_workers=0`` and ``persistent_workers=False``, and
-``StepSeedHook`` in ``custom_hooks`` (the HTCorrM schedules have it; the demo
-config, whose published numbers were measured without it, gets it here). The uninterrupted run saves a checkpoint at k; a fresh Runner resumes from it
+``StepSeedHook`` in ``custom_hooks`` (the schedules and the demo configs have
+it). The uninterrupted run saves a checkpoint at k; a fresh Runner resumes from it
 (``resume=True``, ``load_from``, as ``tools/train.py --resume`` does) and must log
 bit-identical losses at every later iteration.
 """
@@ -50,7 +50,7 @@ def build(root: str, work_dir: str, name: str, by_epoch: bool,
             num_modules=1, num_blocks=(1, ) * branches)
     cfg.experiment_name = name
     cfg.randomness = dict(seed=0, deterministic=True)
-    cfg.custom_hooks.append(dict(type='StepSeedHook'))
+    assert dict(type='StepSeedHook') in cfg.custom_hooks
     if by_epoch:
         cfg.train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=2)
         cfg.train_dataloader.sampler = dict(type='DefaultSampler',

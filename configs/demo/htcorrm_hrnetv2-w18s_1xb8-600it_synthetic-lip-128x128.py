@@ -95,4 +95,8 @@ randomness = dict(seed=0)
 # NaNGuardHook stops at a non-finite loss (naming the term and iteration);
 # NumClassesCheckHook stops before the first iteration when the model's classes or
 # keypoints disagree with the dataset's (both from mmhtc).
-custom_hooks = [dict(type='NaNGuardHook'), dict(type='NumClassesCheckHook')]
+custom_hooks = [
+    dict(type='NaNGuardHook'),
+    dict(type='NumClassesCheckHook'),
+    dict(type='StepSeedHook')
+]

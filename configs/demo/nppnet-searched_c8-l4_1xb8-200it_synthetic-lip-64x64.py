@@ -25,4 +25,8 @@ optim_wrapper = dict(
     _delete_=True, type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-3))
 train_cfg = dict(max_iters=200, val_interval=200)
 default_hooks = dict(checkpoint=dict(interval=200))
-custom_hooks = [dict(type='NaNGuardHook'), dict(type='NumClassesCheckHook')]
+custom_hooks = [
+    dict(type='NaNGuardHook'),
+    dict(type='NumClassesCheckHook'),
+    dict(type='StepSeedHook')
+]

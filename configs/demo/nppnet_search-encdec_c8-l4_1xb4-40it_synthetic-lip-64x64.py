@@ -77,6 +77,7 @@ log_processor = dict(by_epoch=False)
 custom_hooks = [
     dict(type='NaNGuardHook'),
     dict(type='NumClassesCheckHook'),
+    dict(type='StepSeedHook'),
     dict(type='DeriveGenotypeHook', by_epoch=False)
 ]
 env_cfg = dict(cudnn_benchmark=False, dist_cfg=dict(backend='gloo'))

@@ -17,4 +17,8 @@ default_hooks = dict(
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='SegVisualizationHook'))
 log_processor = dict(by_epoch=True)
-custom_hooks = [dict(type='NaNGuardHook'), dict(type='NumClassesCheckHook')]
+custom_hooks = [
+    dict(type='NaNGuardHook'),
+    dict(type='NumClassesCheckHook'),
+    dict(type='StepSeedHook')
+]

@@ -3,7 +3,8 @@
 # 1e-3, as PC-DARTS) updated alternately on the two halves of the training split;
 # both learning rates divided by 10 at epochs 35 and 45. The model's train_cfg sets
 # the weight-only warm-up and when the entropy regulariser E(A) starts. The
-# derived genotype is written to the work dir after each validation and at the end.
+# derived genotype is written to the work dir after each validation and at the end;
+# StepSeedHook makes --resume continue exactly.
 _base_ = ['mmseg::_base_/default_runtime.py']
 optim_wrapper = dict(
     constructor='SearchOptimWrapperConstructor',
@@ -28,5 +29,6 @@ log_processor = dict(by_epoch=True)
 custom_hooks = [
     dict(type='NaNGuardHook'),
     dict(type='NumClassesCheckHook'),
+    dict(type='StepSeedHook'),
     dict(type='DeriveGenotypeHook', threshold=0.7, max_ops=4)
 ]
