@@ -116,14 +116,24 @@ class EdgeEncoder(BaseModule):
 
     ``mode='multi'`` (the paper's): a 1 x 1 convolution per level to
     ``mid_channels``, bilinear resizing to one size (G1's by default),
-    concatenation, then a 3 x 3 and a 1 x 1 convolution. ``mode='single'`` (HTCorrM
-    Tab. 10b, "conv x 1"): one 3 x 3 convolution on the last level only, resized.
+    concatenation, then the fusion ``fuse`` to C channels:
+
+    - ``'conv3x3+1x1'`` (the paper's "one 3 x 3 and one 1 x 1"): a 3 x 3
+      convolution to ``mid_channels`` with normalisation and activation, then a
+      1 x 1 convolution with bias;
+    - ``'conv1x1'`` (the authors' CorrPM release, ``edge_layer.conv6``): one 1 x 1
+      convolution without bias, normalisation or activation.
+
+    ``mode='single'`` (HTCorrM Tab. 10b, "conv x 1"): one 3 x 3 convolution on the
+    last level only, resized.
 
     Args:
         in_channels: Channels of the levels (G1, G2, G3).
         channels: C, the output channels.
         mid_channels: Channels per level after the 1 x 1 convolutions. Default: 256.
         mode: ``'multi'`` or ``'single'``. Default: 'multi'.
+        fuse: Fusion of the concatenated levels with ``mode='multi'``:
+            ``'conv3x3+1x1'`` or ``'conv1x1'``. Default: 'conv3x3+1x1'.
         norm_cfg, act_cfg: Normalisation and activation of the convolutions.
     """
 
@@ -132,6 +142,7 @@ class EdgeEncoder(BaseModule):
                  channels: int,
                  mid_channels: int = 256,
                  mode: str = 'multi',
+                 fuse: str = 'conv3x3+1x1',
                  norm_cfg: Optional[dict] = None,
                  act_cfg: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
@@ -139,6 +150,12 @@ class EdgeEncoder(BaseModule):
         if mode not in ('multi', 'single'):
             raise ValueError(f"EdgeEncoder: mode must be 'multi' or 'single', "
                              f'got {mode!r}')
+        if fuse not in ('conv3x3+1x1', 'conv1x1'):
+            raise ValueError("EdgeEncoder: fuse must be 'conv3x3+1x1' or "
+                             f"'conv1x1', got {fuse!r}")
+        if mode == 'single' and fuse != 'conv3x3+1x1':
+            raise ValueError(f"EdgeEncoder: fuse={fuse!r} needs mode='multi' "
+                             "(mode='single' has no fusion)")
         self.mode = mode
         conv = dict(norm_cfg=norm_cfg or dict(type='BN'),
                     act_cfg=act_cfg or dict(type='ReLU'))
@@ -148,13 +165,13 @@ class EdgeEncoder(BaseModule):
             return
         self.lateral = nn.ModuleList(
             ConvModule(c, mid_channels, 1, **conv) for c in in_channels)
+        concat_channels = mid_channels * len(in_channels)
+        if fuse == 'conv1x1':
+            self.fuse = nn.Conv2d(concat_channels, channels, 1, bias=False)
+            return
         self.fuse = nn.Sequential(
-            ConvModule(
-                mid_channels * len(in_channels),
-                mid_channels,
-                3,
-                padding=1,
-                **conv), nn.Conv2d(mid_channels, channels, 1))
+            ConvModule(concat_channels, mid_channels, 3, padding=1, **conv),
+            nn.Conv2d(mid_channels, channels, 1))
 
     def forward(self,
                 levels: Sequence[Tensor],
