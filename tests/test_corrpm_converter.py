@@ -8,7 +8,9 @@ import torch.nn.functional as F
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG = osp.join(REPO, 'configs', 'htcorrm',
-                  'htcorrm_r101-d16_2xb4-180e_lip-384x384.py')
+                  'htcorrm_r101-d16-corrpm_2xb4-180e_lip-384x384.py')
+PAPER_CONFIG = osp.join(REPO, 'configs', 'htcorrm',
+                        'htcorrm_r101-d16_2xb4-180e_lip-384x384.py')
 
 
 def _load_converter():
@@ -104,17 +106,32 @@ def converted():
         converter.convert(release)
 
 
+def test_default_target_is_the_release_structure_config():
+    assert osp.samefile(converter.DEFAULT_CONFIG, CONFIG)
+
+
 def test_keys_match_the_config_model(converted):
     _, state_dict = converted
     missing, unexpected = converter.check_against_config(state_dict, CONFIG)
+    assert missing == []
     assert unexpected == []
-    # only the paper's 3 x 3 + 1 x 1 edge fusion, which the release lacks
-    fuse = 'decode_head.core.encoders.edge.fuse.'
-    assert sorted(missing) == sorted([
-        fuse + '0.conv.weight', fuse + '0.bn.weight', fuse + '0.bn.bias',
-        fuse + '0.bn.running_mean', fuse + '0.bn.running_var',
-        fuse + '1.weight', fuse + '1.bias'
-    ])
+
+
+def test_a_config_without_the_release_stem_is_named():
+    with pytest.raises(ValueError, match='stem_channels=None.*needs 128'):
+        converter.check_against_config({}, PAPER_CONFIG)
+
+
+def test_main_writes_the_checkpoint(tmp_path, monkeypatch):
+    src, dst = tmp_path / 'release.pth', tmp_path / 'out' / 'mmhtc.pth'
+    torch.save(dict(state_dict=release_state_dict()), src)
+    monkeypatch.setattr('sys.argv', ['corrpm_to_mmhtc', str(src), str(dst)])
+    converter.main()
+    written = torch.load(dst, weights_only=True)
+    expected = converter.convert(release_state_dict())
+    assert written['state_dict'].keys() == expected.keys()
+    assert all(
+        torch.equal(written['state_dict'][k], v) for k, v in expected.items())
 
 
 def test_renamed_tensors_are_the_release_ones(converted):
@@ -128,6 +145,11 @@ def test_renamed_tensors_are_the_release_ones(converted):
         'pose_layer.deconv_layers.4.running_mean':
         'decode_head.core.encoders.pose.layers.1.bn.running_mean',
         'nl_SEP.theta.bias': 'decode_head.core.hnl.query.bias',
+        'edge_layer.conv6.weight':
+        'decode_head.core.encoders.edge.fuse.weight',
+        # the pose deconvolutions' BNs are torch's, not InPlace-ABN
+        'pose_layer.deconv_layers.1.weight':
+        'decode_head.core.encoders.pose.layers.0.bn.weight',
         'out_layer.weight': 'decode_head.conv_seg.weight',
     }
     for old, new in pairs.items():
@@ -151,10 +173,106 @@ def _bn(x, sd, prefix):
                         sd[prefix + 'bias'])
 
 
+def _inplace_abn(x, sd, prefix, slope=None, eps=1e-5):
+    """The release's InPlace-ABN at test time: the scale is |weight| + eps
+    (libs/src/bn.cu, forward_kernel), then leaky ReLU of ``slope`` unless
+    None (activation 'none')."""
+    def channel(name):
+        return sd[prefix + name][None, :, None, None]
+
+    out = ((x - channel('running_mean')) /
+           torch.sqrt(channel('running_var') + eps) *
+           (channel('weight').abs() + eps) + channel('bias'))
+    return out if slope is None else torch.where(out < 0, out * slope, out)
+
+
+@pytest.mark.parametrize('release_prefix,prefix', [
+    ('bn2.', 'backbone.stem.4.'),
+    ('layer4.2.bn3.', 'backbone.layer4.2.bn3.'),
+    ('edge_layer.conv3.1.', 'decode_head.core.encoders.edge.lateral.2.bn.'),
+])
+def test_inplace_abn_scale_becomes_bn_weight(converted, release_prefix,
+                                             prefix):
+    release, state_dict = converted
+    assert (release[release_prefix + 'weight'] < 0).any()
+    x = torch.randn(2, release[release_prefix + 'bias'].numel(), 3, 3)
+    torch.testing.assert_close(
+        _bn(x, state_dict, prefix), _inplace_abn(x, release, release_prefix))
+
+
+def _config_encoder(task, state_dict):
+    """The config's encoder (plain BN) with the converted weights, in eval."""
+    from mmengine.config import Config
+
+    from mmhtc.registry import SEG_MODELS
+    head = Config.fromfile(CONFIG).model.decode_head
+    cfg = dict(head.core.encoders[task])
+    cfg.pop('in_index')
+    cfg.update(channels=head.channels, norm_cfg=dict(type='BN'))
+    encoder = SEG_MODELS.build(cfg)
+    prefix = f'decode_head.core.encoders.{task}.'
+    encoder.load_state_dict({
+        k[len(prefix):]: v
+        for k, v in state_dict.items() if k.startswith(prefix)
+    })
+    return encoder.eval()
+
+
+def test_parsing_encoder_computes_the_releases_aspp_and_decoder(converted):
+    release, state_dict = converted
+    gen = torch.Generator().manual_seed(1)
+    deep = torch.randn(1, 2048, 5, 5, generator=gen)
+    low = torch.randn(1, 256, 9, 9, generator=gen)
+
+    def branch(x, conv, dilation=1):
+        weight = release[f'layer5.{conv}.0.weight']
+        pad = dilation if weight.shape[-1] == 3 else 0
+        return _inplace_abn(
+            F.conv2d(x, weight, padding=pad, dilation=dilation), release,
+            f'layer5.{conv}.1.', 0.01)
+
+    pooled = _inplace_abn(
+        F.conv2d(deep.mean((2, 3), keepdim=True),
+                 release['layer5.conv1.1.weight']), release, 'layer5.conv1.2.',
+        0.01).expand(-1, -1, 5, 5)
+    aspp = torch.cat([pooled, branch(deep, 'conv2')] + [
+        branch(deep, f'conv{i}', d) for i, d in ((3, 12), (4, 24), (5, 36))
+    ], 1)
+    bottle = _inplace_abn(
+        F.conv2d(aspp, release['layer5.bottleneck.0.weight']), release,
+        'layer5.bottleneck.1.', 0.01)
+    up = F.interpolate(bottle, size=(9, 9), mode='bilinear',
+                       align_corners=False)
+    theirs = _inplace_abn(
+        F.conv2d(torch.cat([up, low], 1), release['layer6.conv3.0.weight']),
+        release, 'layer6.conv3.1.', 0.01)
+    with torch.no_grad():
+        ours = _config_encoder('parsing', state_dict)(deep, low)
+    torch.testing.assert_close(ours, theirs, rtol=1e-4, atol=1e-2)
+
+
+def test_edge_encoder_computes_the_releases_edge_feature(converted):
+    release, state_dict = converted
+    gen = torch.Generator().manual_seed(2)
+    # one size for every level: the release resizes with align_corners=True,
+    # EdgeEncoder with False; at the same size neither resizes
+    levels = [torch.randn(1, c, 4, 4, generator=gen) for c in (256, 512, 1024)]
+    laterals = [
+        _inplace_abn(
+            F.conv2d(x, release[f'edge_layer.conv{i}.0.weight']), release,
+            f'edge_layer.conv{i}.1.', 0.01) for i, x in enumerate(levels, 1)
+    ]
+    theirs = F.conv2d(
+        torch.cat(laterals, 1), release['edge_layer.conv6.weight'])
+    with torch.no_grad():
+        ours = _config_encoder('edge', state_dict)(levels)
+    torch.testing.assert_close(ours, theirs, rtol=1e-4, atol=1e-2)
+
+
 def test_w_bias_folds_into_bn(converted):
     release, state_dict = converted
     x = torch.randn(1, 256, 4, 4)
-    theirs = _bn(
+    theirs = _inplace_abn(
         F.conv2d(x, release['nl_SEP.W.0.weight'], release['nl_SEP.W.0.bias']),
         release, 'nl_SEP.W.1.')
     ours = _bn(

@@ -3,8 +3,12 @@
 Example::
 
     python tools/model_converters/corrpm_to_mmhtc.py LIP_best.pth \
-        checkpoints/htcorrm_r101-d16_corrpm_lip.pth \
-        --config configs/htcorrm/htcorrm_r101-d16_2xb4-180e_lip-384x384.py
+        checkpoints/htcorrm_r101-d16-corrpm_lip.pth
+
+The target is ``--config`` (default: :data:`DEFAULT_CONFIG`,
+``configs/htcorrm/htcorrm_r101-d16-corrpm_2xb4-180e_lip-384x384.py``, the release's
+structure). The tool builds its model and writes the checkpoint only when every key
+matches, with no missing and no unexpected key.
 
 The release is a DeepLabV2-style ResNet-101 (``conv1``-``conv3`` deep stem with 64,
 64 and 128 channels, ``layer1``-``layer4``), the ASPP (``layer5``) and decoder
@@ -27,6 +31,7 @@ layer6.conv4                  core.predictors.parsing
 pose_layer.deconv_layers      core.encoders.pose.layers.{0,1}.{conv,bn}
 pose_layer.final_layer        core.predictors.pose
 edge_layer.conv{1,2,3}.{0,1}  core.encoders.edge.lateral.{0,1,2}.{conv,bn}
+edge_layer.conv6              core.encoders.edge.fuse (``fuse='conv1x1'``)
 edge_layer.conv5              core.predictors.edge (2-class -> 1 logit)
 conv_fuse.{0,1}               core.hnl.hybrid.{conv,bn} (inputs reordered)
 nl_SEP.theta, phi.0, g.0      core.hnl.query, key, value
@@ -34,31 +39,33 @@ nl_SEP.W.{0,1}                core.hnl.out.{conv,bn} (conv bias folded in BN)
 out_layer                     decode_head.conv_seg
 ============================  ==============================================
 
-Exact rewrites: InPlace-ABN's ``weight``, ``bias``, ``running_mean`` and
-``running_var`` are BN's (torch's BN loads them without ``num_batches_tracked``);
-the two-class
+Exact rewrites: InPlace-ABN's ``bias``, ``running_mean`` and ``running_var`` are
+BN's (torch's BN loads them without ``num_batches_tracked``); InPlace-ABN scales by
+``|weight| + eps`` (eps = 1e-5; the release's pre-1.0 InPlace-ABN in ``libs/`` keeps
+the scale positive so that the layer can be inverted), which becomes BN's
+``weight``; the pose deconvolutions' BNs are torch's and copied; the two-class
 edge classifier becomes one logit, ``w_1 - w_0`` and ``b_1 - b_0`` (the softmax's
 edge probability is the sigmoid of the logit difference); the bias of ``W``'s
 convolution moves into its BN (``running_mean - bias``), as mmhtc's ``W`` has no
 bias before BN; the hybrid's input channels are reordered from the release's
 (parsing, edge, pose) to the config's ``core.hybrid``.
 
+What the target config has to share with the release (the default config does):
+the stem widths (``model.backbone.stem_channels=128``; mmseg's ResNetV1c default is
+64), layer4's dilation 2 in every block (``model.backbone.contract_dilation=False``)
+and the release's edge fusion, one 1 x 1 convolution without bias on the
+concatenated laterals (``EdgeEncoder`` with ``fuse='conv1x1'``; the paper's
+``'conv3x3+1x1'`` has other keys). The release's leaky ReLU (slope 0.01) after the
+ASPP, decoder and edge laterals is ``act_cfg`` of those encoders there.
+
 What does not carry over:
 
-- The activation: InPlace-ABN outside the backbone (ASPP, decoder, edge laterals,
-  ``conv_fuse``) is BN + leaky ReLU (slope 0.01); mmhtc uses BN + ReLU there and no
-  activation after the hybrid's BN. Backbone and HNL ``W`` use ``activation='none'``
-  and map exactly.
-- The edge fusion: the release runs one 1 x 1 convolution (768 -> 512, no BN) on the
-  concatenated laterals (``edge_layer.conv6``); mmhtc's ``EdgeEncoder`` has the
-  paper's 3 x 3 + BN + ReLU then 1 x 1 (``core.encoders.edge.fuse``), which stays
-  at its initialisation (reported as missing) and ``conv6`` is dropped.
+- The leaky ReLU after the hybrid's BN (``conv_fuse``): mmhtc's
+  ``HeterogeneousNonLocal`` has no activation there.
+- The edge laterals' resizing: the release upsamples them with
+  ``align_corners=True``, ``EdgeEncoder`` with ``align_corners=False``.
 - Unused release layers are dropped: ``edge_layer.conv4`` (per-level edge logits
   whose results the release overwrites), ``layer6.conv1`` and ``layer6.conv2``.
-- Shape settings the config must share with the release: the stem widths
-  (``model.backbone.stem_channels=128``; mmseg's ResNetV1c default is 64) and
-  layer4's dilation 2 in every block (``model.backbone.contract_dilation=False``).
-  ``--config`` builds the model with these two settings and checks the keys.
 """
 import argparse
 import os
@@ -73,9 +80,16 @@ from torch import Tensor
 RELEASE_HYBRID = ('parsing', 'edge', 'pose')
 #: Backbone settings a config needs to hold the release's weights.
 RELEASE_BACKBONE = dict(stem_channels=128, contract_dilation=False)
+#: The config whose model holds the release's structure.
+DEFAULT_CONFIG = osp.join(
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs',
+    'htcorrm', 'htcorrm_r101-d16-corrpm_2xb4-180e_lip-384x384.py')
 #: Release layers without a counterpart (see the module docstring).
-DROPPED = ('edge_layer.conv4.', 'edge_layer.conv6.', 'layer6.conv1.',
-           'layer6.conv2.')
+DROPPED = ('edge_layer.conv4.', 'layer6.conv1.', 'layer6.conv2.')
+#: The epsilon of the release's InPlace-ABN, added to the absolute scale.
+ABN_EPS = 1e-5
+#: Release layers with torch's BN rather than InPlace-ABN.
+PLAIN_BN = ('pose_layer.', )
 HEAD = 'decode_head.'
 CORE = 'decode_head.core.'
 
@@ -107,6 +121,7 @@ def _rename_table() -> List[Tuple[str, str]]:
         lateral = f'{CORE}encoders.edge.lateral.{i}.'
         table += [(f'edge_layer.conv{i + 1}.0.', lateral + 'conv.'),
                   (f'edge_layer.conv{i + 1}.1.', lateral + 'bn.')]
+    table += [('edge_layer.conv6.', CORE + 'encoders.edge.fuse.')]
     hnl = CORE + 'hnl.'
     table += [('conv_fuse.1.', hnl + 'hybrid.bn.'),
               ('nl_SEP.theta.', hnl + 'query.'),
@@ -144,12 +159,21 @@ def convert(release: Dict[str, Tensor],
             continue
         for old, new in table:
             if key.startswith(old):
-                converted[new + key[len(old):]] = value
+                converted[new + key[len(old):]] = _abn_scale(key, value)
                 break
         else:
             raise KeyError(f'corrpm_to_mmhtc: no mapping for release key {key}')
     _convert_special(release, converted, hybrid)
     return converted
+
+
+def _abn_scale(key: str, value: Tensor) -> Tensor:
+    """InPlace-ABN's scale as BN's weight: ``|weight| + eps``; other tensors as
+    they are. Norm weights are the release's only one-dimensional weights."""
+    if (key.endswith('.weight') and value.dim() == 1
+            and not key.startswith(PLAIN_BN)):
+        return value.abs() + ABN_EPS
+    return value
 
 
 def _get(release: Dict[str, Tensor], key: str) -> Tensor:
@@ -180,17 +204,25 @@ def _convert_special(release: Dict[str, Tensor], converted: Dict[str, Tensor],
 
 def check_against_config(state_dict: Dict[str, Tensor],
                          config: str) -> Tuple[List[str], List[str]]:
-    """Missing and unexpected keys of ``state_dict`` in the config's model,
-    built with :data:`RELEASE_BACKBONE`."""
+    """Missing and unexpected keys of ``state_dict`` in the config's model.
+
+    Raises:
+        ValueError: naming the config and the backbone setting that differs
+            from :data:`RELEASE_BACKBONE`.
+    """
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
     from mmseg.registry import MODELS
 
     import mmhtc  # noqa: F401
     cfg = Config.fromfile(config)
-    cfg.model.backbone.update(RELEASE_BACKBONE)
-    cfg.model.pretrained = None
-    cfg.model.backbone.pop('init_cfg', None)
+    backbone = cfg.model.backbone
+    for name, value in RELEASE_BACKBONE.items():
+        if backbone.get(name) != value:
+            raise ValueError(
+                f'corrpm_to_mmhtc: {config} sets model.backbone.{name}='
+                f'{backbone.get(name)!r}; the release needs {value!r} (see '
+                f'{osp.basename(DEFAULT_CONFIG)})')
     init_default_scope('mmseg')
     model = MODELS.build(cfg.model)
     result = model.load_state_dict(state_dict, strict=False)
@@ -203,30 +235,35 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('dst', help='the mmhtc checkpoint to write')
     parser.add_argument(
         '--config',
-        help='a parsing-main DeepLabV2 config whose model to check the keys '
-        'against (and whose core.hybrid order to use)')
+        default=DEFAULT_CONFIG,
+        help='the parsing-main DeepLabV2 config whose model receives the '
+        'weights (its core.hybrid gives the hybrid order); default: the '
+        'release-structure LIP config')
     return parser.parse_args()
 
 
 def main() -> None:
     args = parse_args()
+    from mmengine.config import Config
     checkpoint = torch.load(args.src, map_location='cpu', weights_only=True)
     release = checkpoint.get('state_dict', checkpoint)
-    hybrid = ('parsing', 'pose', 'edge')
-    if args.config is not None:
-        from mmengine.config import Config
-        hybrid = Config.fromfile(args.config).model.decode_head.core.get(
-            'hybrid', hybrid)
+    hybrid = Config.fromfile(args.config).model.decode_head.core.get(
+        'hybrid', ('parsing', 'pose', 'edge'))
     state_dict = convert(release, hybrid)
+    missing, unexpected = check_against_config(state_dict, args.config)
+    if missing or unexpected:
+        raise SystemExit(f'corrpm_to_mmhtc: {args.config} does not hold the '
+                         f'release; missing: {missing}; unexpected: '
+                         f'{unexpected}')
     os.makedirs(osp.dirname(osp.abspath(args.dst)), exist_ok=True)
     torch.save(
-        dict(meta=dict(source='CorrPM release', backbone=RELEASE_BACKBONE),
-             state_dict=state_dict), args.dst)
-    print(f'wrote {args.dst}: {len(state_dict)} tensors')
-    if args.config is not None:
-        missing, unexpected = check_against_config(state_dict, args.config)
-        print(f'missing in the release (left at initialisation): {missing}')
-        print(f'unexpected: {unexpected}')
+        dict(
+            meta=dict(
+                source='CorrPM release',
+                config=osp.basename(args.config)),
+            state_dict=state_dict), args.dst)
+    print(f'wrote {args.dst}: {len(state_dict)} tensors, every key of '
+          f'{osp.basename(args.config)} set')
 
 
 if __name__ == '__main__':
