@@ -50,6 +50,14 @@ def _manual_outputs(model, path, scale=128):
     return img.shape[:2], resized.shape[:2], logits, outputs
 
 
+def _assert_same_parsing(actual, expected):
+    """Batched and single convolutions round differently (1e-6), which flips
+    the arg-max where a freshly initialised model's logits nearly tie: a few
+    pixels in 10^4 may differ, no more."""
+    assert actual.shape == expected.shape
+    assert (actual != expected).mean() < 1e-3
+
+
 def test_seg_world_outputs_in_image_pixels(seg_model, images):
     result = inference_human(seg_model, images[0], relation_query=(60, 200))
     (height, width), (in_h, in_w), logits, outputs = _manual_outputs(
@@ -92,7 +100,7 @@ def test_folder_inference_in_batches_matches_single(seg_model, images,
     assert sorted(folder) == sorted(str(tmp_path / name) for name in IMAGES)
     for path, single in zip(images, singles):
         batched = folder[str(tmp_path / osp.basename(path))]
-        np.testing.assert_array_equal(batched.parsing, single.parsing)
+        _assert_same_parsing(batched.parsing, single.parsing)
         np.testing.assert_allclose(batched.edge, single.edge, atol=1e-5)
         np.testing.assert_allclose(batched.keypoints, single.keypoints)
 
@@ -103,7 +111,7 @@ def test_path_and_array_in_one_batch_match_single(seg_model, images):
     results = inference_human(seg_model,
                               [images[1], mmcv.imread(images[1])])
     for result in results:
-        np.testing.assert_array_equal(result.parsing, single.parsing)
+        _assert_same_parsing(result.parsing, single.parsing)
         np.testing.assert_allclose(result.edge, single.edge, atol=1e-5)
 
 

@@ -219,10 +219,15 @@ def _config_encoder(task, state_dict):
 
 
 def test_parsing_encoder_computes_the_releases_aspp_and_decoder(converted):
-    release, state_dict = converted
+    """Computed in float64, so that what is left is the converted float32
+    weights' rounding (|weight| + eps), 1e-7 of each value, carried through
+    the three convolutions to outputs of magnitude 1e5."""
+    release, state_dict = (
+        {k: v.double() if v.is_floating_point() else v
+         for k, v in sd.items()} for sd in converted)
     gen = torch.Generator().manual_seed(1)
-    deep = torch.randn(1, 2048, 5, 5, generator=gen)
-    low = torch.randn(1, 256, 9, 9, generator=gen)
+    deep = torch.randn(1, 2048, 5, 5, generator=gen, dtype=torch.float64)
+    low = torch.randn(1, 256, 9, 9, generator=gen, dtype=torch.float64)
 
     def branch(x, conv, dilation=1):
         weight = release[f'layer5.{conv}.0.weight']
@@ -247,20 +252,28 @@ def test_parsing_encoder_computes_the_releases_aspp_and_decoder(converted):
         F.conv2d(torch.cat([up, low], 1), release['layer6.conv3.0.weight']),
         release, 'layer6.conv3.1.', 0.01)
     with torch.no_grad():
-        ours = _config_encoder('parsing', state_dict)(deep, low)
-    torch.testing.assert_close(ours, theirs, rtol=1e-4, atol=1e-2)
+        ours = _config_encoder('parsing', state_dict).double()(deep, low)
+    scale = theirs.abs().max().item()
+    assert scale > 1e4
+    torch.testing.assert_close(ours, theirs, rtol=0, atol=1e-6 * scale)
 
 
 def test_edge_encoder_computes_the_releases_edge_feature(converted):
     release, state_dict = converted
     gen = torch.Generator().manual_seed(2)
-    # one size for every level: the release resizes with align_corners=True,
-    # EdgeEncoder with False; at the same size neither resizes
-    levels = [torch.randn(1, c, 4, 4, generator=gen) for c in (256, 512, 1024)]
+    levels = [
+        torch.randn(1, c, size, size, generator=gen)
+        for c, size in ((256, 9), (512, 5), (1024, 3))
+    ]
+    # the release resizes levels 2 and 3 to level 1 with align_corners=True
     laterals = [
-        _inplace_abn(
-            F.conv2d(x, release[f'edge_layer.conv{i}.0.weight']), release,
-            f'edge_layer.conv{i}.1.', 0.01) for i, x in enumerate(levels, 1)
+        F.interpolate(
+            _inplace_abn(
+                F.conv2d(x, release[f'edge_layer.conv{i}.0.weight']), release,
+                f'edge_layer.conv{i}.1.', 0.01),
+            size=(9, 9),
+            mode='bilinear',
+            align_corners=True) for i, x in enumerate(levels, 1)
     ]
     theirs = F.conv2d(
         torch.cat(laterals, 1), release['edge_layer.conv6.weight'])
@@ -289,6 +302,31 @@ def test_hybrid_inputs_are_reordered(converted):
     ours = F.conv2d(
         torch.cat([parsing, pose, edge], 1),
         state_dict['decode_head.core.hnl.hybrid.conv.weight'])
+    torch.testing.assert_close(ours, theirs, rtol=1e-4, atol=1e-3)
+
+
+def test_hnl_hybrid_computes_the_releases_conv_fuse(converted):
+    """conv_fuse: 1 x 1 convolution, then InPlace-ABN with its leaky ReLU."""
+    from mmengine.config import Config
+
+    from mmhtc.models.layers import HeterogeneousNonLocal
+    release, state_dict = converted
+    hnl_cfg = Config.fromfile(CONFIG).model.decode_head.core.hnl
+    hnl = HeterogeneousNonLocal(
+        512, 3, **dict(hnl_cfg, norm_cfg=dict(type='BN'))).eval()
+    prefix = 'decode_head.core.hnl.'
+    hnl.load_state_dict({
+        k[len(prefix):]: v
+        for k, v in state_dict.items() if k.startswith(prefix)
+    })
+    parsing, pose, edge = (torch.randn(1, 512, 2, 2) for _ in range(3))
+    theirs = _inplace_abn(
+        F.conv2d(
+            torch.cat([parsing, edge, pose], 1), release['conv_fuse.0.weight']),
+        release, 'conv_fuse.1.', 0.01)
+    with torch.no_grad():
+        ours = hnl.hybrid(torch.cat([parsing, pose, edge], 1))
+    assert (theirs < 0).any()
     torch.testing.assert_close(ours, theirs, rtol=1e-4, atol=1e-3)
 
 

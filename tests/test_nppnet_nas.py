@@ -123,6 +123,16 @@ def test_bad_genotype_names_file_and_key(tmp_path, edit, message):
     assert path in str(error.value) and message in str(error.value)
 
 
+def test_missing_or_unparsable_genotype_file_is_named(tmp_path):
+    missing = str(tmp_path / 'missing.yaml')
+    with pytest.raises(FileNotFoundError, match=f'not found: {missing}'):
+        load_genotype(missing)
+    broken = tmp_path / 'broken.yaml'
+    broken.write_text('encoder: [unclosed')
+    with pytest.raises(GenotypeError, match=f'{broken}: not valid YAML'):
+        load_genotype(str(broken))
+
+
 def test_paper_genotype_builds_and_runs():
     torch.manual_seed(0)
     net = NPPNetwork(8, 4, 20, 16, genotype=PAPER_GENOTYPE,
@@ -201,3 +211,61 @@ def test_flip_back_swaps_classes_and_joints():
     model.dataset_meta = None
     with pytest.raises(KeyError, match='class_flip_pairs'):
         model._unflip(dict(parsing=parsing, pose=pose, edge=edge), [{}])
+
+
+def test_flip_and_multiscale_test_averages_the_views():
+    """predict's merged maps equal the views computed by hand: each scale's
+    prediction resized to the input, flipped views flipped back with left/right
+    classes and joints exchanged, all averaged."""
+    from mmseg.structures import SegDataSample
+    from mmseg.models.utils import resize
+    from mmpose.models.utils.tta import flip_heatmaps
+    torch.manual_seed(0)
+    model = NPPNet(dict(channels=8, num_cells=4, num_classes=20,
+                        num_keypoints=16, genotype=PAPER_GENOTYPE,
+                        num_fusion_layers=1),
+                   test_cfg=dict(scales=(0.5, 1.0), flip=True)).eval()
+    flip_indices = [5, 4, 3, 2, 1, 0, 6, 7, 8, 9, 15, 14, 13, 12, 11, 10]
+    meta = dict(class_flip_pairs=[(14, 15), (16, 17), (18, 19)],
+                flip_indices=flip_indices)
+    x = torch.randn(1, 3, 64, 64)
+    with torch.no_grad():
+        merged = model._merge_views(x, [meta])
+        views = []
+        for scale in (0.5, 1.0):
+            scaled = resize(x, scale_factor=scale, mode='bilinear')
+            for flip in (False, True):
+                out = model.network(scaled.flip(3) if flip else scaled)
+                parsing = resize(out['final']['parsing'], (64, 64),
+                                 mode='bilinear').softmax(1)
+                pose = resize(out['final']['pose'], (16, 16), mode='bilinear')
+                if flip:
+                    order = list(range(20))
+                    for a, b in meta['class_flip_pairs']:
+                        order[a], order[b] = b, a
+                    parsing = parsing.flip(3)[:, order]
+                    pose = flip_heatmaps(pose, flip_indices,
+                                         shift_heatmap=False)
+                views.append((parsing, pose))
+    assert torch.allclose(merged['parsing'],
+                          sum(v[0] for v in views) / 4, atol=1e-6)
+    assert torch.allclose(merged['pose'], sum(v[1] for v in views) / 4,
+                          atol=1e-6)
+    sample = SegDataSample(metainfo=dict(
+        meta, img_shape=(64, 64), ori_shape=(128, 96), scale_factor=(1.5, 2.0),
+        padding_size=[0, 0, 0, 0]))
+    with torch.no_grad():
+        result, = model.predict(x, [sample])
+    assert result.pred_sem_seg.data.shape == (1, 128, 96)
+    assert result.pred_edge_map.data.shape == (1, 128, 96)
+    assert result.pred_instances.keypoints.shape == (1, 16, 2)
+
+
+def test_num_classes_check_covers_nppnet():
+    from mmhtc.engine.hooks.num_classes_check_hook import _outputs
+    model = NPPNet(dict(channels=8, num_cells=4, num_classes=7,
+                        num_keypoints=14, genotype=PAPER_GENOTYPE))
+    assert set(_outputs(model)) == {
+        ('network.num_classes', 7, 'num_classes'),
+        ('network.num_keypoints', 14, 'num_keypoints')
+    }

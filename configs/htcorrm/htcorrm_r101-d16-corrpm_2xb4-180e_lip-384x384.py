@@ -8,9 +8,10 @@
 #   block (mmseg's ImageNet ResNetV1c has a 32-32-64 stem);
 # - input: BGR images normalised with the RGB-ordered ImageNet statistics, as the
 #   release feeds OpenCV images to torchvision's Normalize;
-# - InPlace-ABN's leaky ReLU (slope 0.01) after the ASPP, decoder and edge laterals;
+# - InPlace-ABN's leaky ReLU (slope 0.01) after the ASPP, decoder, edge laterals
+#   and the HNL hybrid's W1 (conv_fuse);
 # - edge fusion: one 1 x 1 convolution without bias (edge_layer.conv6), not the
-#   paper's 3 x 3 + 1 x 1;
+#   paper's 3 x 3 + 1 x 1, after resizing the laterals with align_corners=True;
 # - resizing of logits to the label and image size with align_corners=True, and no
 #   dropout before the final classifier;
 # - loss: CE(HNL parsing) + CE(coarse parsing) + 2 * edge + 70 * MSE(pose), the
@@ -29,7 +30,9 @@ model = dict(
         core=dict(
             encoders=dict(
                 parsing=dict(act_cfg=leaky_relu),
-                edge=dict(fuse='conv1x1', act_cfg=leaky_relu)),
+                edge=dict(
+                    fuse='conv1x1', act_cfg=leaky_relu, align_corners=True)),
+            hnl=dict(hybrid_act_cfg=leaky_relu),
             loss_weights=dict(parsing=1.0, pose=70.0, edge=2.0),
             losses=dict(
                 parsing=dict(type='CrossEntropyLoss', avg_non_ignore=True)))))

@@ -56,16 +56,13 @@ the stem widths (``model.backbone.stem_channels=128``; mmseg's ResNetV1c default
 and the release's edge fusion, one 1 x 1 convolution without bias on the
 concatenated laterals (``EdgeEncoder`` with ``fuse='conv1x1'``; the paper's
 ``'conv3x3+1x1'`` has other keys). The release's leaky ReLU (slope 0.01) after the
-ASPP, decoder and edge laterals is ``act_cfg`` of those encoders there.
+ASPP, decoder and edge laterals is ``act_cfg`` of those encoders there, the one
+after the hybrid's BN (``conv_fuse``) is ``core.hnl.hybrid_act_cfg``, and the edge
+laterals are resized with ``align_corners=True`` (``EdgeEncoder``'s
+``align_corners``).
 
-What does not carry over:
-
-- The leaky ReLU after the hybrid's BN (``conv_fuse``): mmhtc's
-  ``HeterogeneousNonLocal`` has no activation there.
-- The edge laterals' resizing: the release upsamples them with
-  ``align_corners=True``, ``EdgeEncoder`` with ``align_corners=False``.
-- Unused release layers are dropped: ``edge_layer.conv4`` (per-level edge logits
-  whose results the release overwrites), ``layer6.conv1`` and ``layer6.conv2``.
+Unused release layers are dropped: ``edge_layer.conv4`` (per-level edge logits whose
+results the release overwrites), ``layer6.conv1`` and ``layer6.conv2``.
 """
 import argparse
 import os

@@ -7,6 +7,7 @@ from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from torch import nn
 
 from ...models.heads.htcorrm_core import HTCorrMCore
+from ...models.nas import NPPNetwork
 from ...registry import HOOKS, register_into
 
 
@@ -23,6 +24,7 @@ class NumClassesCheckHook(Hook):
       given);
     - an :class:`HTCorrMCore` with a pose encoder: its ``num_keypoints`` (for pose
       as the main task the head's ``out_channels``);
+    - an :class:`NPPNetwork`: its ``num_classes`` and ``num_keypoints``;
     - any other mmseg decode head (e.g. an auxiliary ``FCNHead``): its
       ``num_classes``; the decode head of an edge-main HTCorrM predicts edges and
       is skipped.
@@ -73,6 +75,10 @@ def _outputs(model: nn.Module) -> Iterator[Tuple[str, int, str]]:
             if 'pose' in module.encoders:
                 yield (f'{path}.num_keypoints', module.num_keypoints,
                        'num_keypoints')
+        elif isinstance(module, NPPNetwork):
+            yield f'{path}.num_classes', module.num_classes, 'num_classes'
+            yield (f'{path}.num_keypoints', module.num_keypoints,
+                   'num_keypoints')
         elif isinstance(module, BaseDecodeHead):
             core = getattr(module, 'core', None)
             if not (isinstance(core, HTCorrMCore) and core.main == 'edge'):

@@ -135,6 +135,8 @@ class EdgeEncoder(BaseModule):
         fuse: Fusion of the concatenated levels with ``mode='multi'``:
             ``'conv3x3+1x1'`` or ``'conv1x1'``. Default: 'conv3x3+1x1'.
         norm_cfg, act_cfg: Normalisation and activation of the convolutions.
+        align_corners: Of the bilinear resizing. Default: False (the CorrPM
+            release resizes its edge laterals with True).
     """
 
     def __init__(self,
@@ -143,6 +145,7 @@ class EdgeEncoder(BaseModule):
                  mid_channels: int = 256,
                  mode: str = 'multi',
                  fuse: str = 'conv3x3+1x1',
+                 align_corners: bool = False,
                  norm_cfg: Optional[dict] = None,
                  act_cfg: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
@@ -157,6 +160,7 @@ class EdgeEncoder(BaseModule):
             raise ValueError(f"EdgeEncoder: fuse={fuse!r} needs mode='multi' "
                              "(mode='single' has no fusion)")
         self.mode = mode
+        self.align_corners = align_corners
         conv = dict(norm_cfg=norm_cfg or dict(type='BN'),
                     act_cfg=act_cfg or dict(type='ReLU'))
         if mode == 'single':
@@ -180,9 +184,11 @@ class EdgeEncoder(BaseModule):
         defaults to G1's."""
         size = tuple(size or levels[0].shape[2:])
         if self.mode == 'single':
-            return resize(self.single(levels[-1]), size, mode='bilinear')
+            return resize(self.single(levels[-1]), size, mode='bilinear',
+                          align_corners=self.align_corners)
         outs = [
-            resize(conv(x), size, mode='bilinear')
+            resize(conv(x), size, mode='bilinear',
+                   align_corners=self.align_corners)
             for conv, x in zip(self.lateral, levels)
         ]
         return self.fuse(torch.cat(outs, 1))

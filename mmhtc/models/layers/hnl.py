@@ -47,6 +47,8 @@ class HeterogeneousNonLocal(BaseModule):
             hold S in memory; ``'auto'`` uses the fused path unless the relation map
             is asked for. Default: 'auto'.
         norm_cfg: Normalisation after W1 and W2. Default: BN.
+        hybrid_act_cfg: Activation after W1's normalisation. Default: None (eq. 1
+            has none; the authors' CorrPM release has InPlace-ABN's leaky ReLU).
         init_cfg: Initialisation of the convolutions.
     """
 
@@ -57,6 +59,7 @@ class HeterogeneousNonLocal(BaseModule):
                  sub_sample: bool = True,
                  attention: str = 'auto',
                  norm_cfg: Optional[dict] = None,
+                 hybrid_act_cfg: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if attention not in ('auto', 'explicit', 'fused'):
@@ -71,7 +74,7 @@ class HeterogeneousNonLocal(BaseModule):
         self.attention = attention
         self.hybrid = ConvModule(
             channels * num_inputs, channels, 1, norm_cfg=norm_cfg,
-            act_cfg=None) if num_inputs else None
+            act_cfg=hybrid_act_cfg) if num_inputs else None
         self.query = nn.Conv2d(channels, inter_channels, 1)
         self.key = nn.Conv2d(channels, inter_channels, 1)
         self.value = nn.Conv2d(channels, inter_channels, 1)

@@ -70,6 +70,8 @@ class NPPNetwork(BaseModule):
         self._check(genotype, search)
         self.search = tuple(search)
         self.genotype = genotype
+        self.num_classes = num_classes
+        self.num_keypoints = num_keypoints
         self.op_names = dict(encoder=ENCODER_DECODER_OPS,
                              decoder=ENCODER_DECODER_OPS,
                              interaction=INTERACTION_FUSION_OPS,
