@@ -202,7 +202,9 @@ def test_flip_back_swaps_classes_and_joints():
     view = model._unflip(dict(parsing=parsing, pose=pose, edge=edge), [meta])
     assert torch.equal(view['parsing'][0, 14], parsing[0, 15].flip(1))
     assert torch.equal(view['parsing'][0, 3], parsing[0, 3].flip(1))
-    assert torch.equal(view['pose'][0, 0], pose[0, 5].flip(1))
+    # flipped, then shifted one pixel right (the first column kept)
+    assert torch.equal(view['pose'][0, 0, :, 1:], pose[0, 5].flip(1)[:, :-1])
+    assert torch.equal(view['pose'][0, 0, :, 0], pose[0, 5, :, -1])
     assert torch.equal(view['edge'], edge.flip(3))
     model.dataset_meta = dict(meta)
     assert torch.equal(
@@ -245,7 +247,7 @@ def test_flip_and_multiscale_test_averages_the_views():
                         order[a], order[b] = b, a
                     parsing = parsing.flip(3)[:, order]
                     pose = flip_heatmaps(pose, flip_indices,
-                                         shift_heatmap=False)
+                                         shift_heatmap=True)
                 views.append((parsing, pose))
     assert torch.allclose(merged['parsing'],
                           sum(v[0] for v in views) / 4, atol=1e-6)

@@ -102,6 +102,12 @@ def test_search_derive_retrain_round_trip(synthetic_lip, tmp_path):
            cfg_options={'model.network.genotype':
                         osp.join(stage1, 'genotype.yaml')})
     assert load_genotype(out) == genotype2
+    # a config that does not match the search (other channels) is refused
+    with pytest.raises(ValueError, match='does not match the model of'):
+        derive(osp.join(DEMO, STAGE2), osp.join(stage2, 'iter_2.pth'), out,
+               cfg_options={'model.network.genotype':
+                            osp.join(stage1, 'genotype.yaml'),
+                            'model.network.channels': 16})
 
     retrain = str(tmp_path / 'retrain')
     cfg = demo_config(RETRAIN, synthetic_lip, retrain, validate=True,

@@ -38,7 +38,12 @@ def derive(config: str, checkpoint: str, out: str, threshold: float = 0.7,
     if not getattr(getattr(model, 'network', None), 'search', ()):
         raise ValueError(f'{config}: the model has no searched part to derive')
     trust_local_checkpoints()
-    load_checkpoint(model, checkpoint, map_location='cpu')
+    try:
+        load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
+    except RuntimeError as error:
+        raise ValueError(f'{checkpoint} does not match the model of {config} '
+                         f'(searched parts, channels and cells must be the '
+                         f"search's): {error}") from None
     genotype = model.network.derive(threshold, max_ops)
     save_genotype(genotype, out)
     return genotype

@@ -263,7 +263,12 @@ class NPPNet(BaseSegmentor):
         return value
 
     def _unflip(self, view: Dict[str, Tensor], metas: List[dict]) -> Dict:
-        """Flip a view's maps back and swap left/right classes and joints."""
+        """Flip a view's maps back and swap left/right classes and joints.
+
+        Heatmaps are also shifted one pixel to the right (mmpose's
+        ``shift_heatmap``): the targets put joint x at x / 4 and the image flip
+        maps x to W - 1 - x, so a flipped heatmap's peak lands 3 / 4 of a pixel
+        left of the unflipped one's."""
         classes = torch.from_numpy(
             flip_permutation(view['parsing'].shape[1],
                              self._flip_meta(metas, 'class_flip_pairs')))
@@ -272,4 +277,4 @@ class NPPNet(BaseSegmentor):
             edge=view['edge'].flip(3),
             pose=flip_heatmaps(view['pose'],
                                list(self._flip_meta(metas, 'flip_indices')),
-                               shift_heatmap=False))
+                               shift_heatmap=True))
