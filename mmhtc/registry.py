@@ -8,7 +8,9 @@ plain names.
 """
 from typing import Callable, Type
 
-from mmengine.registry import Registry
+# Model wrappers go into mmengine's root MODEL_WRAPPERS: Runner.wrap_model looks the
+# wrapper type up there (MODEL_WRAPPERS.get, without scope) before building it.
+from mmengine.registry import MODEL_WRAPPERS, Registry
 from mmpose.registry import DATASETS as POSE_DATASETS
 from mmpose.registry import HOOKS as POSE_HOOKS
 from mmpose.registry import KEYPOINT_CODECS
@@ -32,7 +34,7 @@ __all__ = [
     'SEG_TRANSFORMS', 'SEG_VISUALIZERS', 'POSE_DATASETS', 'POSE_METRICS',
     'POSE_MODELS', 'POSE_TRANSFORMS', 'POSE_VISUALIZERS', 'KEYPOINT_CODECS',
     'DATASETS', 'TRANSFORMS', 'SEG_HOOKS', 'POSE_HOOKS', 'HOOKS',
-    'OPTIM_WRAPPER_CONSTRUCTORS'
+    'OPTIM_WRAPPER_CONSTRUCTORS', 'MODEL_WRAPPERS'
 ]
 
 

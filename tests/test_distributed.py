@@ -109,3 +109,25 @@ def test_two_processes_evaluate_as_one(synthetic_lip, tmp_path):
     assert single == metrics(str(tmp_path / 'two'))
     assert single['step'] == 2
     assert {'mIoU', 'edge/ODS', 'pose/PCK', 'lip/PCKh'} <= set(single)
+
+
+def test_two_process_nppnet_search(synthetic_lip, tmp_path):
+    """``tools/dist_train.sh`` runs an NPPNet search (alternating steps through
+    ``NPPNetSearchDDP``) and writes the derived genotype."""
+    from mmhtc.models.nas import load_genotype
+    from test_nppnet_search import STAGE1, demo_config
+    cfg = demo_config(STAGE1, synthetic_lip, '')
+    cfg.model.train_cfg.warmup = 0
+    cfg.env_cfg.dist_cfg = dict(backend='gloo')
+    cfg.dump(str(tmp_path / 'search.py'))
+    env = dict(os.environ, PYTHONPATH=REPO_ROOT, OMP_NUM_THREADS='1',
+               PYTHON=sys.executable, PORT=str(free_port()))
+    run = subprocess.run([
+        'bash', DIST_TRAIN,
+        str(tmp_path / 'search.py'), '2', '--work-dir',
+        str(tmp_path / 'work')
+    ], env=env, cwd=REPO_ROOT, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert 'arch_loss' in run.stdout + run.stderr
+    genotype = load_genotype(str(tmp_path / 'work' / 'genotype.yaml'))
+    assert set(genotype) == {'encoder', 'decoder'}

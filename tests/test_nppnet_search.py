@@ -151,3 +151,54 @@ def test_search_resume_is_exact(synthetic_lip, tmp_path):
     for it in (3, 4):
         assert resumed[it] == whole[it], it
     assert 'arch_loss_entropy' in whole[4] and 'arch_loss' in whole[2]
+
+
+def test_search_step_through_ddp_matches_the_model_alone(
+        synthetic_lip, tmp_path):
+    """NPPNetSearchDDP (the search configs' model wrapper) runs both steps with
+    forwards through DDP; on one process it updates like the bare model, for
+    two iterations (DDP would stop at the second on unused parameters)."""
+    import copy
+    import socket
+
+    import torch.distributed as dist
+    from mmengine.optim import build_optim_wrapper
+    from mmengine.registry import MODEL_WRAPPERS
+    cfg = demo_config(STAGE1, synthetic_lip, str(tmp_path))
+    cfg.model.train_cfg.warmup = 0
+    runner = Runner.from_cfg(cfg)
+    assert cfg.model_wrapper_cfg == dict(type='NPPNetSearchDDP')
+    bare = runner.model
+    module = copy.deepcopy(bare)
+    batches = list(zip(range(2), runner.build_dataloader(cfg.train_dataloader)))
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        port = sock.getsockname()[1]
+    dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{port}',
+                            rank=0, world_size=1)
+    try:
+        wrapped = MODEL_WRAPPERS.build(
+            dict(cfg.model_wrapper_cfg, module=module, device_ids=None,
+                 broadcast_buffers=False))
+        forwards = []
+        ddp_forward = wrapped.forward
+        wrapped.forward = lambda *a, **k: forwards.append(1) or ddp_forward(
+            *a, **k)
+        runs = {}
+        for name, model in (('bare', bare), ('ddp', wrapped)):
+            wrappers = build_optim_wrapper(
+                model.module if name == 'ddp' else model, cfg.optim_wrapper)
+            MessageHub.get_current_instance().update_info('iter', 0)
+            runs[name] = []
+            for _, batch in batches:
+                torch.manual_seed(0)
+                runs[name].append(model.train_step(batch, wrappers))
+    finally:
+        dist.destroy_process_group()
+    assert len(forwards) == 4  # an architecture and a weight step, twice
+    for bare_vars, ddp_vars in zip(runs['bare'], runs['ddp']):
+        assert 'arch_loss' in ddp_vars
+        for key, value in bare_vars.items():
+            torch.testing.assert_close(ddp_vars[key], value)
+    for (name, p), q in zip(bare.named_parameters(), module.parameters()):
+        torch.testing.assert_close(q, p, msg=name)

@@ -4,7 +4,9 @@
 # both learning rates divided by 10 at epochs 35 and 45. The model's train_cfg sets
 # the weight-only warm-up and when the entropy regulariser E(A) starts. The
 # derived genotype is written to the work dir after each validation and at the end;
-# StepSeedHook makes --resume continue exactly.
+# StepSeedHook makes --resume continue exactly. Distributed runs wrap the model in
+# NPPNetSearchDDP, which runs the alternating step with gradients averaged over the
+# processes.
 _base_ = ['mmseg::_base_/default_runtime.py']
 optim_wrapper = dict(
     constructor='SearchOptimWrapperConstructor',
@@ -15,6 +17,7 @@ optim_wrapper = dict(
 param_scheduler = [
     dict(type='MultiStepLR', milestones=[35, 45], gamma=0.1, by_epoch=True)
 ]
+model_wrapper_cfg = dict(type='NPPNetSearchDDP')
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=50, val_interval=5)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')

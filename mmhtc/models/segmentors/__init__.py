@@ -1,5 +1,6 @@
 from .human_encoder_decoder import HumanEncoderDecoder
 from .human_seg_tta import HumanSegTTAModel
 from .nppnet import NPPNet
+from .nppnet_search_ddp import NPPNetSearchDDP
 
-__all__ = ['HumanEncoderDecoder', 'HumanSegTTAModel', 'NPPNet']
+__all__ = ['HumanEncoderDecoder', 'HumanSegTTAModel', 'NPPNet', 'NPPNetSearchDDP']

@@ -10,7 +10,7 @@ from mmpose.models.losses import KeypointMSELoss
 from mmpose.models.utils.tta import flip_heatmaps
 from mmseg.models.segmentors import BaseSegmentor
 from mmseg.models.utils import resize
-from torch import Tensor
+from torch import Tensor, nn
 from torch.nn import functional as F
 
 from ...registry import POSE_MODELS, SEG_MODELS, register_into
@@ -174,10 +174,24 @@ class NPPNet(BaseSegmentor):
 
     def train_step(self, data: Union[dict, tuple, list],
                    optim_wrapper) -> Dict[str, Tensor]:
-        """One training iteration; while searching, an architecture step on
-        ``data['architecture']`` then a weight step on ``data['weights']``."""
+        """One training iteration; while searching, :meth:`search_step`."""
         if not self.searching:
             return super().train_step(data, optim_wrapper)
+        return self.search_step(data, optim_wrapper, self)
+
+    def search_step(self, data: dict, optim_wrapper,
+                    model: nn.Module) -> Dict[str, Tensor]:
+        """An architecture step on ``data['architecture']`` (after the warm-up),
+        then a weight step on ``data['weights']``, each with its own optimizer.
+
+        Args:
+            data: ``architecture`` and ``weights`` batches (SearchSplitDataset).
+            optim_wrapper: ``OptimWrapperDict`` with ``architecture`` and
+                ``weights`` wrappers (SearchOptimWrapperConstructor).
+            model: What runs the forward passes: this model, or the
+                :class:`NPPNetSearchDDP` wrapping it, whose forward makes the
+                backward average the gradients over the processes.
+        """
         if not (isinstance(optim_wrapper, OptimWrapperDict)
                 and {'architecture', 'weights'} <= set(optim_wrapper.keys())):
             raise TypeError('NPPNet: searching needs an optim_wrapper with '
@@ -191,9 +205,9 @@ class NPPNet(BaseSegmentor):
         position = self._schedule_position()
         if position >= self.train_cfg['warmup']:
             wrapper = optim_wrapper['architecture']
-            with wrapper.optim_context(self):
+            with wrapper.optim_context(model):
                 batch = self.data_preprocessor(data['architecture'], True)
-                losses = self._run_forward(batch, mode='loss')
+                losses = model._run_forward(batch, mode='loss')
                 if position >= self.train_cfg['entropy_from']:
                     losses['loss_entropy'] = (self.train_cfg['entropy_weight'] *
                                               self.network.entropy())
@@ -202,9 +216,9 @@ class NPPNet(BaseSegmentor):
             wrapper.update_params(loss)
             log_vars.update({f'arch_{k}': v for k, v in arch_vars.items()})
         wrapper = optim_wrapper['weights']
-        with wrapper.optim_context(self):
+        with wrapper.optim_context(model):
             batch = self.data_preprocessor(data['weights'], True)
-            losses = self._run_forward(batch, mode='loss')
+            losses = model._run_forward(batch, mode='loss')
         loss, weight_vars = self.parse_losses(losses)
         wrapper.zero_grad()
         wrapper.update_params(loss)
