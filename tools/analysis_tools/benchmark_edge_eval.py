@@ -28,7 +28,7 @@ from pyEdgeEval.common.binary_label.evaluate_boundaries import \
     evaluate_boundaries_threshold
 
 from mmhtc.evaluation.functional import (edge_counts, edge_scores,
-                                         edge_thresholds)
+                                         edge_thresholds, thin_edges)
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SHARED_DATA = osp.join(REPO_ROOT, '..', 'shared', 'data')
@@ -100,8 +100,9 @@ def evaluate_mmhtc(pairs: List[EdgePair], thresholds: np.ndarray) -> dict:
 
 def evaluate_pyedgeeval(pairs: List[EdgePair],
                         thresholds: np.ndarray) -> dict:
+    # the thinned GT, as edge_counts thins it (thin_gt)
     samples = [
-        dict(name=str(i), pred=pred, gt=gt.astype(bool))
+        dict(name=str(i), pred=pred, gt=thin_edges(gt != 0))
         for i, (pred, gt) in enumerate(pairs)
     ]
 

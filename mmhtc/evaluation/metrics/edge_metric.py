@@ -17,7 +17,7 @@ class EdgeMetric(BaseMetric):
 
     Each image is scored at every threshold with
     :func:`mmhtc.evaluation.functional.edge_counts` (binarise, thin, match
-    one-to-one to the GT edge pixels within ``max_dist`` of the image
+    one-to-one to the thinned GT edge pixels within ``max_dist`` of the image
     diagonal); the dataset scores come from
     :func:`mmhtc.evaluation.functional.edge_scores`. Only the per-image counts
     (T, 4) are kept between ``process`` and ``compute_metrics``.
@@ -38,6 +38,8 @@ class EdgeMetric(BaseMetric):
             diagonal. Defaults to 0.0075.
         thin (bool): Whether to thin the binarised predictions.
             Defaults to True.
+        thin_gt (bool): Whether to thin the GT edges, which are two pixels
+            wide when made from parsing labels. Defaults to True.
         ignore_index (int): GT value of ignored pixels. Defaults to 255.
         collect_device (str): Device name used for collecting results from
             different ranks during distributed training. Must be 'cpu' or
@@ -52,6 +54,7 @@ class EdgeMetric(BaseMetric):
                  thresholds: Union[int, Sequence[float]] = 99,
                  max_dist: float = 0.0075,
                  thin: bool = True,
+                 thin_gt: bool = True,
                  ignore_index: int = 255,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
@@ -59,6 +62,7 @@ class EdgeMetric(BaseMetric):
         self.thresholds = edge_thresholds(thresholds)
         self.max_dist = max_dist
         self.thin = thin
+        self.thin_gt = thin_gt
         self.ignore_index = ignore_index
 
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
@@ -92,7 +96,8 @@ class EdgeMetric(BaseMetric):
                     thresholds=self.thresholds,
                     max_dist=self.max_dist,
                     thin=self.thin,
-                    ignore_index=self.ignore_index))
+                    ignore_index=self.ignore_index,
+                    thin_gt=self.thin_gt))
 
     @staticmethod
     def _prediction(data_sample: dict):
