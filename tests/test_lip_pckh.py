@@ -90,3 +90,17 @@ def test_metric_end_to_end():
     results = metric.evaluate(1)
     assert results['lip/PCKh_Wrist'] == pytest.approx(50.0)
     assert results['lip/PCKh'] == pytest.approx(100 * 13 / 14)
+
+
+def test_sample_without_predicted_person_misses_every_joint():
+    metric = LIPPCKhMetric()
+    gt = person(10)
+    annotation = dict(keypoints=gt[None], keypoints_visible=np.ones((1, 16)))
+    metric.process({}, [
+        dict(pred_instances=dict(keypoints=gt[None]), gt_instances=annotation),
+        dict(pred_instances=dict(keypoints=np.zeros((0, 16, 2))),
+             gt_instances=annotation)
+    ])
+    results = metric.evaluate(2)
+    assert results['lip/PCKh'] == pytest.approx(50.0)
+    assert results['lip/PCKh_Head'] == pytest.approx(50.0)

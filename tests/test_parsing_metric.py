@@ -56,3 +56,17 @@ def test_equals_mmseg_iou_metric():
     reference = evaluate(IoUMetric(iou_metrics=['mIoU', 'mFscore']), samples)
     for key, value in reference.items():
         assert ours[key] == value
+
+
+def test_missed_classes_count_as_zero_in_atr_averages():
+    """Leg is labelled but predicted as Arm, which is not in the ground truth:
+    both have precision, recall and F-1 0 and stay in the averages (mmseg's
+    own mFscore drops them, reading 100 here)."""
+    gt = [[0, 0, 2, 2, 0]]
+    pred = [[0, 0, 1, 1, 0]]
+    metrics = evaluate(HumanParsingMetric(), [sample(pred, gt)])
+    assert metrics['aAcc'] == pytest.approx(60.0)
+    assert metrics['mIoU'] == pytest.approx(100 / 3, abs=0.01)
+    assert metrics['mPrecision'] == pytest.approx(100 / 3, abs=0.01)
+    assert metrics['mRecall'] == pytest.approx(100 / 3, abs=0.01)
+    assert metrics['mFscore'] == pytest.approx(100 / 3, abs=0.01)

@@ -20,6 +20,13 @@ class PascalPersonPartHumanDataset(BaseHumanDataset):
     ``tools/dataset_converters/pascal_person_part.py``. The six parts have no
     left/right distinction, so a flip swaps only joints.
 
+    The 14 joints of ``pose_annotations.json`` are in LSP order (right ankle,
+    knee, hip, left hip, knee, ankle, right wrist, elbow, shoulder, left
+    shoulder, elbow, wrist, neck, head top; ``PASCAL_PERSON_PART_KEYPOINTS``),
+    which ``PascalPersonPartAPMetric`` relies on (neck and head top give the
+    reference distance). Poses kept in another order, such as forehead, neck,
+    then the left and the right limbs, must be reordered when written.
+
     Example:
         >>> dataset = PascalPersonPartHumanDataset(
         ...     data_root='data/pascal_person_part',

@@ -20,6 +20,15 @@ LIP_MEAN_JOINTS = (0, 1, 2, 3, 4, 5, 8, 9, 10, 11, 12, 13, 14, 15)
 HEAD_TOP, UPPER_NECK = 9, 8
 
 
+def first_person(keypoints, num_joints: int) -> np.ndarray:
+    """The first predicted person's (x, y), shape (num_joints, 2); all NaN
+    (every joint a miss) when the sample has no predicted person."""
+    keypoints = np.asarray(keypoints, dtype=np.float64)
+    if keypoints.shape[0] == 0:
+        return np.full((num_joints, 2), np.nan)
+    return keypoints[0, :, :2]
+
+
 def pckh(pred: np.ndarray,
          gt: np.ndarray,
          visible: np.ndarray,

@@ -7,7 +7,7 @@ from mmengine.logging import MMLogger
 from prettytable import PrettyTable
 
 from ...registry import POSE_METRICS, SEG_METRICS, register_into
-from ..functional.pckh import LIP_PARTS, lip_pckh
+from ..functional.pckh import LIP_PARTS, first_person, lip_pckh
 
 
 @register_into(SEG_METRICS, POSE_METRICS)
@@ -35,12 +35,14 @@ class LIPPCKhMetric(BaseMetric):
         self.thr = thr
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
-        """Keep the first person's predicted and annotated joints per sample."""
+        """Keep the first person's predicted and annotated joints per sample
+        (no predicted person: every joint missed)."""
         for sample in data_samples:
             gt = sample['gt_instances']
+            gt_keypoints = np.asarray(gt['keypoints'])[0, :, :2]
             self.results.append(
-                (np.asarray(sample['pred_instances']['keypoints'])[0, :, :2],
-                 np.asarray(gt['keypoints'])[0, :, :2],
+                (first_person(sample['pred_instances']['keypoints'],
+                              len(gt_keypoints)), gt_keypoints,
                  np.asarray(gt['keypoints_visible'])[0]))
 
     def compute_metrics(self, results: List) -> Dict[str, float]:

@@ -7,7 +7,7 @@ from mmengine.logging import MMLogger
 from prettytable import PrettyTable
 
 from ...registry import POSE_METRICS, SEG_METRICS, register_into
-from ..functional.pckh import LIP_PARTS, mpii_pckh
+from ..functional.pckh import LIP_PARTS, first_person, mpii_pckh
 
 
 @register_into(SEG_METRICS, POSE_METRICS)
@@ -53,9 +53,10 @@ class MPIIPCKhMetric(BaseMetric):
                     f"{sample.get('img_path', 'a sample')} has no 'head_size'; "
                     "give the dataset headbox_file='.../mpii_gt_val.mat'")
             visible = np.asarray(gt['keypoints_visible'])[0]
+            gt_keypoints = np.asarray(gt['keypoints'])[0, :, :2]
             self.results.append(
-                (np.asarray(sample['pred_instances']['keypoints'])[0, :, :2],
-                 np.asarray(gt['keypoints'])[0, :, :2],
+                (first_person(sample['pred_instances']['keypoints'],
+                              len(gt_keypoints)), gt_keypoints,
                  visible.reshape(visible.shape[0]),
                  float(np.asarray(gt['head_size']).reshape(-1)[0])))
 

@@ -21,8 +21,11 @@ class HumanParsingMetric(IoUMetric):
       ground truth / those pixels; average precision ``mPrecision``, recall
       ``mRecall`` and F-1 ``mFscore``, each the mean over the classes of the
       per-class value (precision = intersection / predicted area, recall =
-      intersection / labelled area, F-1 their harmonic mean, classes absent from
-      both prediction and ground truth left out).
+      intersection / labelled area, F-1 their harmonic mean, each 0 where its
+      denominator is; classes absent from both prediction and ground truth left
+      out). mmseg's own values would drop a class whose precision is undefined
+      (never predicted) or whose F-1 is (no overlap), which hides exactly the
+      classes a model gets wrong; they are replaced.
 
     All in percent, computed on labels at the original image resolution.
 
@@ -38,11 +41,20 @@ class HumanParsingMetric(IoUMetric):
         self.background_index = background_index
 
     def compute_metrics(self, results: Sequence) -> Dict[str, float]:
-        """mmseg's metrics plus ``fgAcc`` and ``IoU.<class>``."""
+        """mmseg's metrics with ATR's averages, plus ``fgAcc`` and
+        ``IoU.<class>``."""
         metrics = super().compute_metrics(results)
-        intersect, union, _, label = (
+        intersect, union, pred, label = (
             sum(parts).cpu().numpy().astype(np.float64)
             for parts in zip(*results))
+        present = union > 0
+        precision = intersect / np.maximum(pred, 1)
+        recall = intersect / np.maximum(label, 1)
+        fscore = 2 * precision * recall / np.maximum(precision + recall, 1e-12)
+        for key, values in (('mPrecision', precision), ('mRecall', recall),
+                            ('mFscore', fscore)):
+            if key in metrics:
+                metrics[key] = float(np.round(100 * values[present].mean(), 2))
         foreground = np.arange(len(label)) != self.background_index
         metrics['fgAcc'] = float(
             np.round(100 * intersect[foreground].sum() /
