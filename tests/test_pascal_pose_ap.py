@@ -52,6 +52,15 @@ def test_unannotated_joint_is_neither_found_nor_missed():
     assert aps[0] == pytest.approx(100 * (0.5 * 2 / 3 + 0.5 * 2 / 3))
 
 
+def test_joint_without_prediction_is_not_ranked():
+    preds, scores, gts, visible, ref = two_joint_case()
+    preds[1] = preds[1].copy()
+    preds[1][0, 0] = np.nan  # p3's joint 0 not predicted (its 0.95 F gone)
+    aps = joint_ap(preds, scores, gts, visible, ref)
+    # joint 0 ranked: p1 T, p2 T; 3 ground truths -> recall 2/3 at precision 1
+    np.testing.assert_allclose(aps, [100 * 2 / 3, 100 / 6])
+
+
 def test_person_assignment_ignores_scores():
     # MPII's assignGTmulti: two equally good predictions of one person, the
     # first in the image's list is matched, the other is a false positive even

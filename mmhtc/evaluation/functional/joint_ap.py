@@ -79,7 +79,9 @@ def joint_ap(preds: Sequence[np.ndarray],
     (:func:`assign_persons`) with distances normalised by each ground-truth
     person's reference distance ``ref_dist``. A predicted joint is a true positive
     when its person is matched and it lies within ``thr`` of that person's
-    joint; every other predicted joint is a false positive. For each joint type
+    joint; every other predicted joint is a false positive. Joints with a
+    non-finite coordinate or score are not predictions (MPII's ``hasPr``): they
+    are neither ranked nor matched. For each joint type
     the predictions of all images are ranked by score, and the AP is
     :func:`voc_ap` of the resulting PR curve, with recall over the annotated
     joints of that type.
@@ -98,24 +100,30 @@ def joint_ap(preds: Sequence[np.ndarray],
     num_joints = gts[0].shape[1]
     all_scores: List[np.ndarray] = []
     all_labels: List[np.ndarray] = []
+    all_predicted: List[np.ndarray] = []
     num_gt = np.zeros(num_joints)
     for pred, score, gt, vis, ref in zip(preds, scores, gts, visible,
                                          ref_dist):
         vis = vis > 0
         dist = np.linalg.norm(pred[:, None] - gt[None], axis=-1)
-        dist = np.where(vis[None], dist / ref[None, :, None], np.inf)
+        predicted = np.isfinite(pred).all(axis=-1) & np.isfinite(score)
+        dist = np.where(vis[None] & predicted[:, None],
+                        dist / ref[None, :, None], np.inf)
         match, pred_to_gt = assign_persons(dist, vis, thr)
         labels = np.zeros(score.shape, dtype=bool)
         hit = pred_to_gt >= 0
         labels[hit] = match[np.flatnonzero(hit), pred_to_gt[hit]]
         all_scores.append(score)
         all_labels.append(labels)
+        all_predicted.append(predicted)
         num_gt += vis.sum(axis=0)
     score = np.concatenate(all_scores).reshape(-1, num_joints)
     label = np.concatenate(all_labels).reshape(-1, num_joints)
+    predicted = np.concatenate(all_predicted).reshape(-1, num_joints)
     aps = np.full(num_joints, np.nan)
     for j in np.flatnonzero(num_gt):
-        order = np.argsort(-score[:, j], kind='stable')
+        rows = np.flatnonzero(predicted[:, j])
+        order = rows[np.argsort(-score[rows, j], kind='stable')]
         tp = np.cumsum(label[order, j])
         precision = tp / np.arange(1, len(tp) + 1)
         aps[j] = 100.0 * voc_ap(tp / num_gt[j], precision)
