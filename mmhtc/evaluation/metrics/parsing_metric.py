@@ -5,6 +5,7 @@ import numpy as np
 from mmseg.evaluation.metrics import IoUMetric
 
 from ...registry import POSE_METRICS, SEG_METRICS, register_into
+from ..functional import f_measure
 
 
 @register_into(SEG_METRICS, POSE_METRICS)
@@ -50,7 +51,7 @@ class HumanParsingMetric(IoUMetric):
         present = union > 0
         precision = intersect / np.maximum(pred, 1)
         recall = intersect / np.maximum(label, 1)
-        fscore = 2 * precision * recall / np.maximum(precision + recall, 1e-12)
+        fscore = f_measure(recall, precision)
         for key, values in (('mPrecision', precision), ('mRecall', recall),
                             ('mFscore', fscore)):
             if key in metrics:
