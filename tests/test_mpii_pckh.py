@@ -169,3 +169,43 @@ def test_htcorrm_mpii_configs_use_the_metric():
         evaluator = Config.fromfile(path).test_evaluator
         assert evaluator['type'] == 'MPIIPCKhMetric', path
         assert tuple(METRICS.build(evaluator).head_joints) == (9, ), path
+
+
+def hrnet_pckh(pred, gt, visible, boxes, thr=0.5):
+    """A transcription of HRNet's MPII ``evaluate()`` arithmetic on (N, 16, 2)
+    arrays: |pred - gt| / (0.6 |box diagonal|) <= thr in float64, PCKh per
+    joint over the visible ones, the mean weighted by joint counts without
+    pelvis and thorax."""
+    uv_err = np.linalg.norm(
+        pred.astype(np.float64) - gt.astype(np.float64), axis=2)
+    headsizes = np.linalg.norm(boxes[:, 1] - boxes[:, 0], axis=1) * 0.6
+    scaled = uv_err / headsizes[:, None]
+    less = (scaled <= thr) & (visible > 0)
+    count = (visible > 0).sum(axis=0)
+    pckh = 100 * less.sum(axis=0) / count
+    keep = np.ones(16, bool)
+    keep[6:8] = False
+    return pckh, np.sum(pckh[keep] * count[keep] / count[keep].sum())
+
+
+def test_exact_ties_as_hrnet():
+    """Joints put half a head size away (the threshold, up to float32
+    rounding of the predictions): each is decided as HRNet's script decides
+    it, in float64 from the same float32 inputs."""
+    rng = np.random.default_rng(8)
+    gt = rng.integers(50, 400, (200, 16, 2)).astype(np.float32)
+    corner = rng.integers(0, 400, (200, 2))
+    boxes = np.stack([corner, corner + rng.integers(5, 60, (200, 2))], 1)
+    head = mpii_head_size(boxes.reshape(-1, 4).astype(np.float64))
+    angle = rng.uniform(0, 2 * np.pi, (200, 16))
+    offset = 0.5 * head[:, None, None] * np.stack(
+        [np.cos(angle), np.sin(angle)], -1)
+    pred = (gt + offset).astype(np.float32)
+    visible = np.ones((200, 16))
+    per_joint, mean = hrnet_pckh(pred, gt, visible, boxes)
+    assert 5 < mean < 95   # ties on both sides
+    ours = mpii_pckh(pred, gt, visible, head, head_joints=(9, ))
+    assert ours['Mean'] == pytest.approx(mean, abs=1e-9)
+    assert ours['Head'] == pytest.approx(per_joint[9], abs=1e-9)
+    assert ours['Wrist'] == pytest.approx(
+        (per_joint[10] + per_joint[15]) / 2, abs=1e-9)

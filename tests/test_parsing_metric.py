@@ -58,15 +58,61 @@ def test_equals_mmseg_iou_metric():
         assert ours[key] == value
 
 
-def test_missed_classes_count_as_zero_in_atr_averages():
-    """Leg is labelled but predicted as Arm, which is not in the ground truth:
-    both have precision, recall and F-1 0 and stay in the averages (mmseg's
-    own mFscore drops them, reading 100 here)."""
+def paperdoll_averages(pred, gt, num_classes):
+    """PaperDoll's average precision, recall and F-1 (its
+    ``aggregate_evaluations``): the dataset's confusion matrix, per-class values
+    0/0 = NaN, and each mean over the non-NaN classes."""
+    confusion = np.zeros((num_classes, num_classes))
+    for p, g in zip(pred, gt):
+        np.add.at(confusion, (np.ravel(g), np.ravel(p)), 1)
+    diag = np.diag(confusion)
+    with np.errstate(invalid='ignore'):
+        precision = diag / confusion.sum(axis=0)
+        recall = diag / confusion.sum(axis=1)
+        f1 = 2 * diag / (confusion.sum(axis=0) + confusion.sum(axis=1))
+    return tuple(100 * v[~np.isnan(v)].mean() for v in (precision, recall, f1))
+
+
+@pytest.mark.parametrize(
+    'pred, gt',
+    [
+        # all background predicted: only background has a precision
+        ([[0, 0, 0, 0, 0]], [[0, 0, 2, 2, 1]]),
+        # Arm predicted, never labelled: precision 0, no recall
+        ([[0, 0, 1, 1, 0]], [[0, 0, 2, 2, 0]]),
+        # Leg neither predicted nor labelled: in no average
+        ([[0, 1, 1, 0], [1, 1, 0, 0]], [[0, 1, 0, 0], [1, 1, 1, 0]]),
+    ],
+    ids=['all-background', 'predicted-not-labelled', 'absent-class'])
+def test_atr_averages_equal_paperdoll(pred, gt):
+    metrics = evaluate(HumanParsingMetric(), [sample(pred, gt)])
+    precision, recall, f1 = paperdoll_averages([pred], [gt], len(CLASSES))
+    assert metrics['mPrecision'] == pytest.approx(precision, abs=0.005)
+    assert metrics['mRecall'] == pytest.approx(recall, abs=0.005)
+    assert metrics['mFscore'] == pytest.approx(f1, abs=0.005)
+
+
+def test_atr_averages_hand_computed():
+    """Leg labelled, predicted as Arm (never labelled): precision over the
+    predicted classes (Background 1, Arm 0), recall over the labelled ones
+    (Background 1, Leg 0), F-1 over both (1, 0, 0)."""
     gt = [[0, 0, 2, 2, 0]]
     pred = [[0, 0, 1, 1, 0]]
     metrics = evaluate(HumanParsingMetric(), [sample(pred, gt)])
     assert metrics['aAcc'] == pytest.approx(60.0)
+    assert metrics['fgAcc'] == 0.0
     assert metrics['mIoU'] == pytest.approx(100 / 3, abs=0.01)
-    assert metrics['mPrecision'] == pytest.approx(100 / 3, abs=0.01)
-    assert metrics['mRecall'] == pytest.approx(100 / 3, abs=0.01)
+    assert metrics['mPrecision'] == 50.0
+    assert metrics['mRecall'] == 50.0
     assert metrics['mFscore'] == pytest.approx(100 / 3, abs=0.01)
+
+
+def test_all_background_prediction():
+    """Only Background is predicted (5 pixels, 2 of them labelled so):
+    PaperDoll's average precision is Background's alone, 2/5; recall and F-1
+    average Background (1, 2 x 2 / (5 + 2)) with the missed Arm and Leg (0)."""
+    metrics = evaluate(HumanParsingMetric(),
+                       [sample([[0, 0, 0, 0, 0]], [[0, 0, 2, 2, 1]])])
+    assert metrics['mPrecision'] == 40.0
+    assert metrics['mRecall'] == pytest.approx(100 / 3, abs=0.01)
+    assert metrics['mFscore'] == pytest.approx(100 * 4 / 21, abs=0.01)

@@ -9,7 +9,8 @@ from mmengine.config import Config
 from mmseg.registry import METRICS
 
 from mmhtc.evaluation import PascalPersonPartAPMetric
-from mmhtc.evaluation.functional import joint_ap, lsp_part_ap, voc_ap
+from mmhtc.evaluation.functional import (joint_ap, lsp_part_ap, oks_joint_ap,
+                                        voc_ap)
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -152,8 +153,9 @@ def test_nppnet_pascal_config_uses_the_metric():
     cfg = Config.fromfile(
         osp.join(REPO, 'configs', 'nppnet',
                  'nppnet_c128-l16_4xb4-120e_pascal-person-part-384x384.py'))
-    types = [e['type'] for e in cfg.test_evaluator]
-    assert 'PascalPersonPartAPMetric' in types
+    pose = [e for e in cfg.test_evaluator
+            if e['type'] == 'PascalPersonPartAPMetric']
+    assert [e['protocol'] for e in pose] == ['nppnet']
     for evaluator in cfg.test_evaluator:
         METRICS.build(evaluator)
 
@@ -200,3 +202,141 @@ def test_evaluator_on_seg_data_samples():
     results = evaluator.evaluate(1)
     assert results['pose/AP_Ankle'] == 50.0
     assert results['pose/mAP'] == pytest.approx(100 * 13 / 14)
+
+
+def test_image_without_predictions_counts_no_ground_truth():
+    """MPII's assignGTmulti sets hasGT inside its loop over the predictions: the
+    persons of an image without predictions are not in the recall's total."""
+    preds, scores, gts, visible, ref = two_joint_case()
+    extra = np.array([[[500., 0.], [500., 20.]]] * 2)
+    aps = joint_ap(preds + [np.zeros((0, 2, 2))], scores + [np.zeros((0, 2))],
+                   gts + [extra], visible + [np.ones((2, 2))],
+                   ref + [np.full(2, 10.)])
+    np.testing.assert_allclose(aps, [100 * 4 / 9, 100 / 6])
+
+
+def cal_map_reference(preds, gts, visible, boxes):
+    """A transcription of the NPPNet release's ``core/mAP.py`` (``cal_oks``,
+    ``cal_map`` and its main loop), with predictions in image pixels instead of
+    crop pixels plus the compared box's corner. Joints in LSP order, so the
+    release's sigmas are permuted to it."""
+    sigma = np.array([.6, .6, .6, .6, .6, .6, .8, .8, 1., 1., .8, .8, 1., 1.]) / 10
+    aps = []
+    for t in [0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95]:
+        hits, counts = np.zeros(14), np.zeros(14)
+        for pred, gt, vis, box in zip(preds, gts, visible, boxes):
+            if len(pred) == 0:
+                continue   # np.argmax of an empty row raises; image skipped
+            oks_m = np.zeros((len(gt), len(pred)))
+            for i in range(len(gt)):
+                area = (box[i, 2] - box[i, 0]) * (box[i, 3] - box[i, 1]) + \
+                    np.spacing(1)
+                for j in range(len(pred)):
+                    oks = 0.
+                    for k in range(14):
+                        if vis[i, k]:
+                            dx = gt[i, k, 0] - pred[j, k, 0]
+                            dy = gt[i, k, 1] - pred[j, k, 1]
+                            oks += np.exp(-((dx**2 + dy**2) / (0.06 * area) / 2))
+                    oks_m[i, j] = oks / sum(vis[i] > 0)
+            index = np.argmax(oks_m, axis=1)
+            for i in range(len(gt)):
+                area = (box[i, 2] - box[i, 0]) * (box[i, 3] - box[i, 1]) + \
+                    np.spacing(1)
+                d = gt[i] - pred[index[i]]
+                dist = np.exp(-((d[:, 0]**2 + d[:, 1]**2) / (area * sigma**2) / 2))
+                acc = (dist >= t) if oks_m[i, index[i]] >= t else np.zeros(14)
+                counts += vis[i] > 0
+                hits += (vis[i] > 0) & (acc > 0)
+        aps.append(100 * hits / counts)
+    return np.mean(aps, axis=0)
+
+
+def box_of(kpts: np.ndarray) -> np.ndarray:
+    return np.concatenate([kpts.min(0) - 10, kpts.max(0) + 10])
+
+
+def test_oks_protocol_hand_computed():
+    """Box 100 x 100: a joint with sigma 0.1 (head top) 10 px off has
+    similarity exp(-100 / 100 / 2) = 0.607, correct at 0.50, 0.55, 0.60 (30);
+    the person's similarity (13 + exp(-100 / 600 / 2)) / 14 = 0.994 passes
+    every threshold."""
+    gt = lsp_person(50.0)
+    box = np.array([[0., 0., 100., 100.]])
+    pred = gt.copy()
+    pred[13, 0] += 10.0
+    aps = oks_joint_ap([pred[None]], [gt[None]], [np.ones((1, 14))], [box])
+    np.testing.assert_allclose(aps, [100.] * 13 + [30.])
+    # an ankle (sigma 0.06) 6 px off: exp(-36 / 36 / 2), also 30
+    pred[0, 1] += 6.0
+    aps = oks_joint_ap([pred[None]], [gt[None]], [np.ones((1, 14))], [box])
+    np.testing.assert_allclose(aps, [30.] + [100.] * 12 + [30.])
+
+
+def test_oks_protocol_gates_joints_by_the_person():
+    """One exact joint of a prediction whose other joints are far off: the
+    person's similarity 1/14 fails every threshold, so no joint is correct
+    (MPII's protocol matches the person through that joint and counts it)."""
+    gt = lsp_person(50.0)
+    pred = gt + 1000.0
+    pred[13] = gt[13]
+    box = box_of(gt)[None]
+    aps = oks_joint_ap([pred[None]], [gt[None]], [np.ones((1, 14))], [box])
+    assert (aps == 0).all()
+    mpii = joint_ap([pred[None]], [np.ones((1, 14))], [gt[None]],
+                    [np.ones((1, 14))], [np.full(1, 20.)])
+    assert mpii[13] == 100.0
+
+
+def test_oks_protocol_shares_predictions_and_skips_empty_images():
+    """Two identical ground-truth persons both take the one exact prediction
+    (no one-to-one matching: all correct); an image without predictions is
+    left out, its persons counted nowhere."""
+    gt = lsp_person(50.0)
+    box = box_of(gt)
+    aps = oks_joint_ap([gt[None], np.zeros((0, 14, 2))],
+                       [np.stack([gt, gt]), gt[None]],
+                       [np.ones((2, 14)), np.ones((1, 14))],
+                       [np.stack([box, box]), box[None]])
+    assert (aps == 100.0).all()
+
+
+def test_oks_protocol_equals_the_release_script():
+    rng = np.random.default_rng(7)
+    preds, gts, visible, boxes = [], [], [], []
+    for n in range(12):
+        num_gt, num_pred = rng.integers(1, 4), rng.integers(0, 4)
+        gt = np.stack([lsp_person(x) for x in rng.uniform(0, 400, num_gt)])
+        gt += rng.normal(0, 5, gt.shape)
+        vis = rng.random((num_gt, 14)) > 0.2
+        vis[0, 0] = True
+        box = np.stack([box_of(g) for g in gt])
+        source = gt[rng.integers(0, num_gt, num_pred)]
+        preds.append(source + rng.normal(0, 8, source.shape))
+        gts.append(gt)
+        visible.append(vis)
+        boxes.append(box)
+    ours = oks_joint_ap(preds, gts, visible, boxes)
+    np.testing.assert_allclose(
+        ours, cal_map_reference(preds, gts, visible, boxes), atol=1e-9)
+    assert 10 < np.nanmean(ours) < 90
+
+
+def test_oks_metric_on_data_samples():
+    gt = lsp_person(50.0)
+    pred = gt.copy()
+    pred[13, 0] += 10.0
+    metric = METRICS.build(
+        dict(type='PascalPersonPartAPMetric', protocol='nppnet'))
+    metric.dataset_meta = {}
+    data = sample(gt[None], np.ones((1, 14)), pred[None], np.ones((1, 14)))
+    data['gt_instances']['bboxes'] = np.array([[0., 0., 100., 100.]])
+    metric.process(None, [data])
+    results = metric.evaluate(1)
+    assert results['pascal/AP_Head'] == pytest.approx(65.0)
+    assert results['pascal/mAP'] == pytest.approx(95.0)
+    del data['gt_instances']['bboxes']
+    with pytest.raises(KeyError, match="'bboxes'.*x.jpg"):
+        metric.process(None, [data])
+    with pytest.raises(ValueError, match="protocol 'oks'"):
+        PascalPersonPartAPMetric(protocol='oks')

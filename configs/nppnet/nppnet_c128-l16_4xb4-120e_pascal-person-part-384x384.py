@@ -35,6 +35,6 @@ model = dict(
         genotype='{{fileDirname}}/genotypes/nppnet_lip_paper.yaml'))
 val_evaluator = [
     dict(type='HumanParsingMetric'),
-    dict(type='PascalPersonPartAPMetric', prefix='pose')
+    dict(type='PascalPersonPartAPMetric', protocol='nppnet', prefix='pose')
 ]
 test_evaluator = val_evaluator

@@ -22,5 +22,8 @@ train_pipeline = [
     dict(type='PackHumanSegInputs'),
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
-val_evaluator = [dict(type='HumanParsingMetric'), dict(type='LIPPCKhMetric')]
+val_evaluator = [
+    dict(type='HumanParsingMetric'),
+    dict(type='LIPPCKhMetric', protocol='nppnet')
+]
 test_evaluator = val_evaluator

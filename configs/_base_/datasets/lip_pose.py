@@ -56,5 +56,5 @@ val_dataloader = dict(
         test_mode=True,
         pipeline=val_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='LIPPCKhMetric')
+val_evaluator = dict(type='LIPPCKhMetric', protocol='nppnet')
 test_evaluator = val_evaluator

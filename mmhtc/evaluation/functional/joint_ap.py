@@ -81,10 +81,13 @@ def joint_ap(preds: Sequence[np.ndarray],
     when its person is matched and it lies within ``thr`` of that person's
     joint; every other predicted joint is a false positive. Joints with a
     non-finite coordinate or score are not predictions (MPII's ``hasPr``): they
-    are neither ranked nor matched. For each joint type
-    the predictions of all images are ranked by score, and the AP is
-    :func:`voc_ap` of the resulting PR curve, with recall over the annotated
-    joints of that type.
+    are neither ranked nor matched. For each joint type the predictions of all
+    images are ranked by score (ties: image order, then the image's list), and
+    the AP is :func:`voc_ap` of the resulting PR curve, with recall over the
+    annotated joints of that type in the images with at least one predicted
+    person: MPII's ``assignGTmulti`` marks the annotated joints (``hasGT``)
+    inside its loop over the predicted persons, so the ground truth of an image
+    without predictions counts nowhere.
 
     Args:
         preds: Per image, predicted keypoints (P_i, K, 2).
@@ -95,7 +98,8 @@ def joint_ap(preds: Sequence[np.ndarray],
         thr: The threshold as a fraction of the reference distance. Default: 0.5.
 
     Returns:
-        AP per joint type (K, ) in percent; NaN for a type never annotated.
+        AP per joint type (K, ) in percent; NaN for a type never annotated in
+        an image with a predicted person.
     """
     num_joints = gts[0].shape[1]
     all_scores: List[np.ndarray] = []
@@ -116,7 +120,8 @@ def joint_ap(preds: Sequence[np.ndarray],
         all_scores.append(score)
         all_labels.append(labels)
         all_predicted.append(predicted)
-        num_gt += vis.sum(axis=0)
+        if len(pred):
+            num_gt += vis.sum(axis=0)
     score = np.concatenate(all_scores).reshape(-1, num_joints)
     label = np.concatenate(all_labels).reshape(-1, num_joints)
     predicted = np.concatenate(all_predicted).reshape(-1, num_joints)

@@ -1,5 +1,10 @@
 """PCKh: LIP's (head size from two joints, JPPNet / NPPNet evaluation) and MPII's
-(head size from the annotated head boxes)."""
+(head size from the annotated head boxes).
+
+Both count a joint at exactly the threshold as correct (``<=``), as their reference
+code does, and compute in float64 with the references' arithmetic (distance /
+head size), so that exact ties are decided as there.
+"""
 from typing import Dict, Mapping, Sequence
 
 import numpy as np
@@ -18,6 +23,9 @@ LIP_PARTS = dict(
 #: The joints of the mean: pelvis (6) and thorax (7) are left out.
 LIP_MEAN_JOINTS = (0, 1, 2, 3, 4, 5, 8, 9, 10, 11, 12, 13, 14, 15)
 HEAD_TOP, UPPER_NECK = 9, 8
+#: LIP scoring rules: plain PCKh, or NPPNet's ``utils/calc_pckh.py``, which sets
+#: every negative predicted coordinate to 1 before scoring.
+LIP_PROTOCOLS = ('pckh', 'nppnet')
 
 
 def first_person(keypoints, num_joints: int) -> np.ndarray:
@@ -39,8 +47,9 @@ def pckh(pred: np.ndarray,
     """PCKh@thr of single-person poses per part and over ``mean_joints``.
 
     A joint is correct when its prediction lies within ``thr * head_size`` of the
-    ground truth (``<=``). Only annotated joints of persons with a positive head
-    size count. A part's score is the mean of its joints' PCKh, as MPII's
+    ground truth: ``|pred - gt| / head_size <= thr``, in float64. Only annotated
+    joints of persons with a positive head size count; a non-finite prediction
+    is a miss. A part's score is the mean of its joints' PCKh, as MPII's
     evaluation script and mmpose tabulate it; ``Mean`` pools ``mean_joints``.
 
     Args:
@@ -56,8 +65,10 @@ def pckh(pred: np.ndarray,
         Percentages per part and 'Mean'; NaN for a column without an annotated
         joint.
     """
+    pred, gt, head_size = (np.asarray(a, dtype=np.float64)
+                           for a in (pred, gt, head_size))
     keep = head_size > 0
-    dist = np.linalg.norm(pred - gt, axis=-1)[keep] / head_size[keep, None]
+    dist = np.linalg.norm(gt - pred, axis=-1)[keep] / head_size[keep, None]
     counted = visible[keep] > 0
     correct = (dist <= thr) & counted
 
@@ -77,26 +88,37 @@ def pckh(pred: np.ndarray,
 def lip_pckh(pred: np.ndarray,
              gt: np.ndarray,
              visible: np.ndarray,
-             thr: float = 0.5) -> Dict[str, float]:
+             thr: float = 0.5,
+             protocol: str = 'pckh') -> Dict[str, float]:
     """PCKh@thr of single-person poses in LIP's joint order.
 
     A joint is correct when its prediction lies within ``thr`` times the head size
-    of the ground truth, the head size being the distance between the head top
-    (joint 9) and the upper neck (joint 8) of that person. Only annotated joints
-    count; persons without both head joints annotated have no head size and are
-    left out. A part's score is the mean of its left and right joints' PCKh (the
-    MPII convention); ``Mean`` pools joints 0-5 and 8-15.
+    of the ground truth (``<=``), the head size being the distance between the
+    head top (joint 9) and the upper neck (joint 8) of that person. Only annotated
+    joints count; persons without both head joints annotated have no head size
+    and are left out. A part's score is the mean of its left and right joints'
+    PCKh (the MPII convention); ``Mean`` pools joints 0-5 and 8-15.
 
     Args:
         pred: Predicted keypoints (N, 16, 2).
         gt: Ground-truth keypoints (N, 16, 2).
         visible: Annotation mask (N, 16), nonzero = annotated.
         thr: The threshold as a fraction of the head size. Default: 0.5.
+        protocol: ``'pckh'`` scores the predictions as given; ``'nppnet'`` as
+            NPPNet's ``utils/calc_pckh.py``, which replaces every negative
+            predicted coordinate by 1 first (its CSV reader's
+            ``data[data < 0] = 1``). Default: ``'pckh'``.
 
     Returns:
         Percentages per part ('Head', ..., 'Ankle') and 'Mean'; NaN for a part with
         no annotated joint.
     """
+    if protocol not in LIP_PROTOCOLS:
+        raise ValueError(f'lip_pckh: protocol {protocol!r} is not one of '
+                         f'{LIP_PROTOCOLS}')
+    pred, gt = (np.asarray(a, dtype=np.float64) for a in (pred, gt))
+    if protocol == 'nppnet':
+        pred = np.where(pred < 0, 1.0, pred)
     head = np.linalg.norm(gt[:, HEAD_TOP] - gt[:, UPPER_NECK], axis=-1)
     head = head * ((visible[:, HEAD_TOP] > 0) & (visible[:, UPPER_NECK] > 0))
     return pckh(pred, gt, visible, head, thr, LIP_PARTS, LIP_MEAN_JOINTS)

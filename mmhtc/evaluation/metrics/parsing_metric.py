@@ -17,16 +17,18 @@ class HumanParsingMetric(IoUMetric):
 
     - ``IoU.<class>``: the per-class IoU, in the dataset's class order (the order of
       the papers' tables);
-    - ATR's set (HTCorrM Tab. 3, after Co-CNN): accuracy = ``aAcc``; foreground
-      accuracy ``fgAcc`` = correctly labelled pixels of the non-background
-      ground truth / those pixels; average precision ``mPrecision``, recall
-      ``mRecall`` and F-1 ``mFscore``, each the mean over the classes of the
-      per-class value (precision = intersection / predicted area, recall =
-      intersection / labelled area, F-1 their harmonic mean, each 0 where its
-      denominator is; classes absent from both prediction and ground truth left
-      out). mmseg's own values would drop a class whose precision is undefined
-      (never predicted) or whose F-1 is (no overlap), which hides exactly the
-      classes a model gets wrong; they are replaced.
+    - ATR's set (HTCorrM Tab. 3, after Co-CNN), as PaperDoll's evaluation code
+      (Yamaguchi et al., used by ATR, Co-CNN and TGPNet) computes it from the
+      dataset's confusion matrix: accuracy = ``aAcc``; foreground accuracy
+      ``fgAcc`` = correctly labelled pixels of the non-background ground truth /
+      those pixels; average precision ``mPrecision``, recall ``mRecall`` and F-1
+      ``mFscore``, the means of the per-class precision (intersection /
+      predicted area), recall (intersection / labelled area) and F-1 (2 x
+      intersection / (predicted + labelled area)) over the classes where each is
+      defined: precision over the predicted classes, recall over the labelled
+      classes, F-1 over the classes predicted or labelled (a class predicted but
+      never labelled has precision and F-1 0 and no recall; one labelled but never
+      predicted has recall and F-1 0 and no precision).
 
     All in percent, computed on labels at the original image resolution.
 
@@ -42,20 +44,20 @@ class HumanParsingMetric(IoUMetric):
         self.background_index = background_index
 
     def compute_metrics(self, results: Sequence) -> Dict[str, float]:
-        """mmseg's metrics with ATR's averages, plus ``fgAcc`` and
+        """mmseg's metrics with PaperDoll's averages, plus ``fgAcc`` and
         ``IoU.<class>``."""
         metrics = super().compute_metrics(results)
         intersect, union, pred, label = (
             sum(parts).cpu().numpy().astype(np.float64)
             for parts in zip(*results))
-        present = union > 0
         precision = intersect / np.maximum(pred, 1)
         recall = intersect / np.maximum(label, 1)
         fscore = f_measure(recall, precision)
-        for key, values in (('mPrecision', precision), ('mRecall', recall),
-                            ('mFscore', fscore)):
-            if key in metrics:
-                metrics[key] = float(np.round(100 * values[present].mean(), 2))
+        for key, values, defined in (('mPrecision', precision, pred > 0),
+                                     ('mRecall', recall, label > 0),
+                                     ('mFscore', fscore, union > 0)):
+            if key in metrics and defined.any():
+                metrics[key] = float(np.round(100 * values[defined].mean(), 2))
         foreground = np.arange(len(label)) != self.background_index
         metrics['fgAcc'] = float(
             np.round(100 * intersect[foreground].sum() /
