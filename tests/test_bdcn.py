@@ -1,14 +1,19 @@
-"""BDCN backbone: shapes, registries, parameter counts, SEM receptive field."""
+"""BDCN backbone: shapes, registries, parameter counts, VGG16 initialisation."""
 import math
+import os.path as osp
 
 import pytest
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
+from mmengine.config import Config
+from mmengine.model import BaseModule
 from mmengine.registry import init_default_scope
+from torchvision.models.vgg import cfgs, make_layers
 
 import mmhtc  # noqa: F401
+from conftest import REPO_ROOT
 from mmhtc.models.backbones import BDCN
-from mmhtc.models.backbones.bdcn import SEM
 from mmhtc.registry import POSE_MODELS, SEG_MODELS
 
 CHANNELS = (64, 128, 256, 512, 512)
@@ -18,11 +23,18 @@ ALL_BLOCKS = (0, 1, 2, 3, 4)
 VGG16_CONVS = [(3, 64), (64, 64), (64, 128), (128, 128), (128, 256),
                (256, 256), (256, 256), (256, 512), (512, 512), (512, 512),
                (512, 512), (512, 512), (512, 512)]
-CONVS_PER_BLOCK = (2, 2, 3, 3, 3)
+BDCN_CONFIGS = [
+    f'htcorrm-edge{variant}_bdcn_1xb4-40k_lip-384x384.py'
+    for variant in ('', '-baseline', '-corr-bp')
+]
 
 
 def num_params(module: nn.Module) -> int:
     return sum(p.numel() for p in module.parameters())
+
+
+def pretrained(path: str) -> dict:
+    return dict(type='Pretrained', checkpoint=path)
 
 
 @pytest.fixture(scope='module', autouse=True)
@@ -35,48 +47,61 @@ def single_thread():
 
 
 @pytest.fixture(scope='module')
-def bdcn_sides() -> BDCN:
-    torch.manual_seed(0)
-    return BDCN(out_indices=ALL_BLOCKS, with_side_outputs=True)
-
-
-@pytest.fixture(scope='module')
 def bdcn_trunk() -> BDCN:
     return BDCN(out_indices=ALL_BLOCKS)
 
 
-@pytest.mark.parametrize('height, width', [(64, 64), (65, 49)])
-@pytest.mark.parametrize('with_side_outputs', [False, True])
-def test_output_shapes(bdcn_sides, bdcn_trunk, height, width,
-                       with_side_outputs):
-    model = bdcn_sides if with_side_outputs else bdcn_trunk
-    with torch.no_grad():
-        outs = model(torch.rand(1, 3, height, width))
+@pytest.fixture(scope='module')
+def vgg16(tmp_path_factory):
+    """A random torchvision VGG16 ``features`` and its checkpoint file.
 
-    assert model.out_channels == list(CHANNELS)
-    assert len(outs) == 5 + with_side_outputs
+    ``make_layers(cfgs['D'])`` is the ``features`` of
+    ``torchvision.models.vgg16()``; the file holds it under torchvision's keys
+    with a classifier tensor, as ``torchvision://vgg16`` does.
+    """
+    torch.manual_seed(0)
+    features = make_layers(cfgs['D']).eval()
+    state_dict = {f'features.{k}': v for k, v in features.state_dict().items()}
+    state_dict['classifier.6.bias'] = torch.zeros(1000)
+    path = str(tmp_path_factory.mktemp('vgg16') / 'vgg16.pth')
+    torch.save(state_dict, path)
+    return features, path
+
+
+@pytest.fixture(scope='module')
+def bdcn_vgg16(vgg16) -> BDCN:
+    """BDCN initialised from ``vgg16`` through a parent's ``init_weights``."""
+    parent = BaseModule()
+    parent.backbone = BDCN(
+        out_indices=ALL_BLOCKS, init_cfg=pretrained(vgg16[1]))
+    parent.init_weights()
+    return parent.backbone.eval()
+
+
+@pytest.mark.parametrize('height, width', [(64, 64), (65, 49)])
+def test_output_shapes(bdcn_trunk, height, width):
+    with torch.no_grad():
+        outs = bdcn_trunk(torch.rand(1, 3, height, width))
+
+    assert bdcn_trunk.out_channels == list(CHANNELS)
+    assert len(outs) == 5
     for feat, channels, stride in zip(outs, CHANNELS, STRIDES):
         assert feat.shape == (1, channels, math.ceil(height / stride),
                               math.ceil(width / stride))
-    if with_side_outputs:
-        edges = outs[-1]
-        assert isinstance(edges, list) and len(edges) == 11
-        for edge in edges:
-            assert edge.shape == (1, 1, height, width)
 
 
-def test_out_indices_select_and_order(bdcn_sides):
+def test_out_indices_select_and_order(bdcn_trunk):
     model = BDCN()
     assert model.out_indices == (1, 2, 3)
     assert model.out_channels == [128, 256, 512]
 
     model = BDCN(out_indices=[4, 0])
     assert model.out_channels == [512, 64]
-    model.load_state_dict(bdcn_sides.state_dict(), strict=False)
+    model.load_state_dict(bdcn_trunk.state_dict())
     x = torch.rand(1, 3, 20, 12)
     with torch.no_grad():
         outs = model(x)
-        all_outs = bdcn_sides(x)
+        all_outs = bdcn_trunk(x)
     assert len(outs) == 2
     assert torch.equal(outs[0], all_outs[4])
     assert torch.equal(outs[1], all_outs[0])
@@ -85,50 +110,18 @@ def test_out_indices_select_and_order(bdcn_sides):
         BDCN(out_indices=(5, ))
 
 
-def test_cascade_detaches_other_blocks(bdcn_sides):
-    """An s2d map trains only its own block; the fused map trains all."""
-    edges = bdcn_sides(torch.rand(1, 3, 12, 12))[-1]
-
-    def blocks_with_grad(logits: torch.Tensor) -> list:
-        bdcn_sides.zero_grad(set_to_none=True)
-        logits.sum().backward(retain_graph=True)
-        return [
-            i for i, side in enumerate(bdcn_sides.sides)
-            if side.score_s2d.weight.grad is not None
-            or side.score_d2s.weight.grad is not None
-        ]
-
-    assert blocks_with_grad(edges[2]) == [2]  # s2d of block 2
-    assert blocks_with_grad(edges[5 + 2]) == [2]  # d2s of block 2
-    assert blocks_with_grad(edges[10]) == list(ALL_BLOCKS)
-    bdcn_sides.zero_grad(set_to_none=True)
-    sum(edge.sum() for edge in edges).backward()
-    assert all(p.grad is not None for p in bdcn_sides.parameters())
-    bdcn_sides.zero_grad(set_to_none=True)
-
-
 def test_bn_variant():
-    model = BDCN(
-        out_indices=ALL_BLOCKS,
-        with_side_outputs=True,
-        norm_cfg=dict(type='BN'))
-    convs = [m for m in model.stages.modules() if isinstance(m, nn.Conv2d)]
-    norms = [
-        m for m in model.stages.modules() if isinstance(m, nn.BatchNorm2d)
-    ]
+    model = BDCN(out_indices=ALL_BLOCKS, norm_cfg=dict(type='BN'))
+    convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)]
+    norms = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
     assert len(convs) == len(norms) == 13
     assert all(conv.bias is None for conv in convs)
-    sem_norms = [
-        m for m in model.sides.modules() if isinstance(m, nn.BatchNorm2d)
-    ]
-    assert len(sem_norms) == 4 * sum(CONVS_PER_BLOCK)
 
     model.train()
     outs = model(torch.rand(2, 3, 17, 15))
     for feat, channels, stride in zip(outs, CHANNELS, STRIDES):
         assert feat.shape == (2, channels, math.ceil(17 / stride),
                               math.ceil(15 / stride))
-    assert all(edge.shape == (2, 1, 17, 15) for edge in outs[-1])
 
 
 @pytest.mark.parametrize('scope, registry', [('mmseg', SEG_MODELS),
@@ -140,56 +133,68 @@ def test_build_from_registry(scope, registry):
     assert model.out_channels == [512]
 
 
-def test_parameter_counts(bdcn_sides, bdcn_trunk):
+def test_parameter_counts(bdcn_trunk):
     vgg16 = sum(9 * c_in * c_out + c_out for c_in, c_out in VGG16_CONVS)
     assert vgg16 == 14_714_688
     assert num_params(bdcn_trunk) == vgg16
-    assert num_params(bdcn_sides.stages) == vgg16
-
-    sem_3x3 = 9 * 32 * 32 + 32
-    sides = 0
-    for c, num_convs in zip(CHANNELS, CONVS_PER_BLOCK):
-        sem = (9 * c * 32 + 32) + 3 * sem_3x3
-        down = 32 * 21 + 21
-        sides += num_convs * (sem + down) + 2 * (21 + 1)
-    assert num_params(bdcn_sides.sides) == sides
-    assert num_params(bdcn_sides.fuse) == 10 + 1
-    assert num_params(bdcn_sides) == vgg16 + sides + 11
 
 
-def test_sem_impulse_response():
-    """All-ones SEM on an impulse: the union of three dilated 3x3 patterns.
+def test_vgg16_weights_land_on_the_trunk(vgg16, bdcn_vgg16):
+    features, _ = vgg16
+    tv_convs = [m for m in features if isinstance(m, nn.Conv2d)]
+    bdcn_convs = [conv.conv for stage in bdcn_vgg16.stages for conv in stage]
+    assert len(tv_convs) == len(bdcn_convs) == 13
+    for tv_conv, conv in zip(tv_convs, bdcn_convs):
+        assert torch.equal(conv.weight, tv_conv.weight)
+        assert torch.equal(conv.bias, tv_conv.bias)
+    assert bdcn_vgg16.is_init
 
-    The first 3x3 conv spreads the impulse over the 3x3 square around it, each
-    of the 32 channels being 1 there. A branch with dilation d reads its input
-    at offsets {-d, 0, d}, so its support along an axis is
-    A_d = {-1, 0, 1} + {-d, 0, d}, and in 2-D A_d x A_d (81 pixels). For
-    d = 4, 8, 12 the three supports share only the central 3x3 square, so the
-    union has 3 * 81 - 2 * 9 = 225 pixels and spans 2 * 13 + 1 = 27 pixels.
-    A branch pixel sums one tap over 32 channels of ones: 32. The central
-    square gets the first conv's 1 plus 32 from each branch: 97.
+
+def test_vgg16_trunk_outputs_match_torchvision(vgg16, bdcn_vgg16):
+    """Blocks 0-3 are torchvision's ``features`` up to the stage's pool.
+
+    Block 4 differs from VGG16 by design (pool4 3x3 stride 1, dilated
+    conv5): it is computed by hand from torchvision's conv5 weights.
     """
-    sem = SEM(in_channels=1, channels=32, rate=4)
-    for name, param in sem.named_parameters():
-        nn.init.constant_(param, 1 if name.endswith('weight') else 0)
-    size, c = 41, 20
-    impulse = torch.zeros(1, 1, size, size)
-    impulse[0, 0, c, c] = 1
+    features, _ = vgg16
+    x = torch.rand(1, 3, 32, 24)
     with torch.no_grad():
-        out = sem(impulse)
+        outs = bdcn_vgg16(x)
+        pools = [
+            k for k, m in enumerate(features) if isinstance(m, nn.MaxPool2d)
+        ]
+        for block, end in enumerate(pools[:4]):
+            torch.testing.assert_close(outs[block], features[:end](x))
 
-    expected = torch.zeros(size, size)
-    for d in (4, 8, 12):
-        axis = [c + t + k for t in (-d, 0, d) for k in (-1, 0, 1)]
-        for y in axis:
-            for x in axis:
-                expected[y, x] = 32
-    expected[c - 1:c + 2, c - 1:c + 2] = 1 + 3 * 32
+        feat = F.max_pool2d(features[:pools[3]](x), 3, stride=1, padding=1)
+        conv5 = [m for m in features[pools[3]:] if isinstance(m, nn.Conv2d)]
+        for conv in conv5:
+            feat = F.relu(
+                F.conv2d(feat, conv.weight, conv.bias, padding=2, dilation=2))
+    assert outs[4].shape == (1, 512, 4, 3)
+    torch.testing.assert_close(outs[4], feat)
 
-    assert out.shape == (1, 32, size, size)
-    for channel in out[0]:
-        assert torch.equal(channel, expected)
-    support = expected.nonzero()
-    assert len(support) == 225
-    assert support.min(0).values.tolist() == [c - 13, c - 13]
-    assert support.max(0).values.tolist() == [c + 13, c + 13]
+
+def test_vgg16_bad_checkpoints(vgg16, tmp_path):
+    state_dict = torch.load(vgg16[1])
+    del state_dict['features.26.bias']
+    path = str(tmp_path / 'partial.pth')
+    torch.save(state_dict, path)
+    with pytest.raises(KeyError, match=r'partial\.pth .*features\.26\.bias'):
+        BDCN(init_cfg=pretrained(path)).init_weights()
+
+    with pytest.raises(ValueError, match=r'vgg16\.pth .*stages\.0\.0\.conv'):
+        BDCN(in_channels=4, init_cfg=pretrained(vgg16[1])).init_weights()
+
+    with pytest.raises(FileNotFoundError, match='missing.pth'):
+        BDCN(init_cfg=pretrained(str(tmp_path / 'missing.pth'))).init_weights()
+
+    with pytest.raises(ValueError, match='norm_cfg'):
+        BDCN(norm_cfg=dict(type='BN'), init_cfg=pretrained(vgg16[1]))
+
+
+@pytest.mark.parametrize('name', BDCN_CONFIGS)
+def test_edge_configs_start_from_imagenet_vgg16(name):
+    cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs', 'htcorrm', name))
+    assert cfg.model.backbone.type == 'BDCN'
+    assert cfg.model.backbone.init_cfg == pretrained('torchvision://vgg16')

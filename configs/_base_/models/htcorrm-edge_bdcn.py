@@ -2,7 +2,8 @@
 # = ID blocks 2-4 (1/2, 1/4, 1/8); task features are at 1/4 (ID block 3's size): the
 # parsing ASPP reads ID block 5 with ID block 3 as the low-level feature, the pose
 # deconvolutions ID block 5. One edge logit per pixel; loss weights for edge as the
-# main task: parsing 0.08, pose 200, edge 1.
+# main task: parsing 0.08, pose 200, edge 1. The trunk starts from torchvision's
+# ImageNet VGG16, whose input is RGB with ImageNet's mean / std: the data preprocessor.
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 edge_loss = dict(type='BalancedEdgeLoss', reduction='sum')
 model = dict(
@@ -14,7 +15,10 @@ model = dict(
         bgr_to_rgb=True,
         pad_val=0,
         seg_pad_val=255),
-    backbone=dict(type='BDCN', out_indices=(1, 2, 3, 4)),
+    backbone=dict(
+        type='BDCN',
+        out_indices=(1, 2, 3, 4),
+        init_cfg=dict(type='Pretrained', checkpoint='torchvision://vgg16')),
     decode_head=dict(
         type='HTCorrMSegHead',
         in_channels=[128, 256, 512, 512],

@@ -1,113 +1,57 @@
 """BDCN: Bi-Directional Cascade Network for edge detection (CVPR 2019)."""
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Mapping, Optional, Sequence, Union
 
-import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from mmcv.cnn import ConvModule
-from mmengine.model import BaseModule, constant_init, normal_init
+from mmengine.model import BaseModule
+from mmengine.runner import CheckpointLoader
 from torch import Tensor
 
 from ...registry import POSE_MODELS, SEG_MODELS, register_into
 
 ConfigType = Optional[Union[dict, List[dict]]]
 
-
-class SEM(BaseModule):
-    """Scale Enhancement Module (``MSBlock`` in the BDCN code).
-
-    A 3x3 conv to ``channels`` + ReLU, then three parallel 3x3 convs with
-    dilations ``rate * 1``, ``rate * 2``, ``rate * 3`` + ReLU, whose outputs
-    are summed with their common input. Spatial size is kept.
-
-    Args:
-        in_channels (int): Channels of the input.
-        channels (int): Channels of the output. Default: 32.
-        rate (int): Dilation step of the parallel branches. Default: 4.
-        norm_cfg (dict, optional): Norm layer after each conv; None for none,
-            as in BDCN. Default: None.
-        init_cfg (dict or list[dict], optional): Initialization config.
-            Default: None.
-
-    Shapes:
-        - input: :math:`(N, C_{in}, H, W)`
-        - output: :math:`(N, channels, H, W)`
-    """
-
-    def __init__(self,
-                 in_channels: int,
-                 channels: int = 32,
-                 rate: int = 4,
-                 norm_cfg: Optional[dict] = None,
-                 init_cfg: ConfigType = None) -> None:
-        super().__init__(init_cfg=init_cfg)
-        self.conv = ConvModule(
-            in_channels, channels, 3, padding=1, norm_cfg=norm_cfg)
-        self.branches = nn.ModuleList(
-            ConvModule(
-                channels,
-                channels,
-                3,
-                padding=rate * k,
-                dilation=rate * k,
-                norm_cfg=norm_cfg) for k in (1, 2, 3))
-
-    def forward(self, x: Tensor) -> Tensor:
-        """Forward function."""
-        x = self.conv(x)
-        return x + sum(branch(x) for branch in self.branches)
+#: (number of convs, channels) of the five VGG16 stages.
+VGG16_STAGES = ((2, 64), (2, 128), (3, 256), (3, 512), (3, 512))
 
 
-class IDBlockSide(BaseModule):
-    """The side branch of one Incremental Detection block of BDCN.
+def vgg16_to_bdcn(state_dict: Mapping[str, Tensor],
+                  filename: str) -> Dict[str, Tensor]:
+    """Map torchvision VGG16 weights onto the trunk of :class:`BDCN`.
 
-    Each conv layer output of the block goes through a :class:`SEM` and a 1x1
-    conv to ``side_channels``; the results are summed, and two 1x1 convs give
-    the block's shallow-to-deep (s2d) and deep-to-shallow (d2s) edge logits.
-    The 1x1 convs are initialized from :math:`N(0, 0.01^2)` as in BDCN's code
-    (the SEM convs get :class:`~mmcv.cnn.ConvModule`'s Kaiming init).
+    torchvision's ``features`` is a sequence of (conv, ReLU) pairs with a
+    max-pool closing each stage, so conv ``j`` of stage ``i`` is
+    ``features.N`` with ``N`` = 0, 2 | 5, 7 | 10, 12, 14 | 17, 19, 21 |
+    24, 26, 28; it becomes BDCN's ``stages.i.j.conv``. Other keys (the
+    classifier) are dropped.
 
     Args:
-        in_channels (int): Channels of the block's conv layers.
-        num_convs (int): Number of conv layers in the block.
-        sem_channels (int): Output channels of the SEMs. Default: 32.
-        side_channels (int): Channels of the summed side feature. Default: 21.
-        sem_rate (int): Dilation step of the SEMs. Default: 4.
-        norm_cfg (dict, optional): Norm layer of the SEM convs. Default: None.
-        init_cfg (dict or list[dict], optional): Initialization config.
-            Default: None.
+        state_dict (Mapping[str, Tensor]): torchvision VGG16 weights, e.g.
+            ``torchvision.models.vgg16().state_dict()``.
+        filename (str): Where the weights come from, for error messages.
 
-    Shapes:
-        - input: ``num_convs`` tensors :math:`(N, C_{in}, H, W)`
-        - output: two tensors :math:`(N, 1, H, W)`, s2d and d2s logits
+    Returns:
+        dict[str, Tensor]: The 26 trunk weights and biases, by BDCN key.
+
+    Raises:
+        KeyError: If a trunk weight is missing from ``state_dict``.
     """
-
-    def __init__(self,
-                 in_channels: int,
-                 num_convs: int,
-                 sem_channels: int = 32,
-                 side_channels: int = 21,
-                 sem_rate: int = 4,
-                 norm_cfg: Optional[dict] = None,
-                 init_cfg: ConfigType = None) -> None:
-        super().__init__(init_cfg=init_cfg)
-        self.sems = nn.ModuleList(
-            SEM(in_channels, sem_channels, sem_rate, norm_cfg)
-            for _ in range(num_convs))
-        self.downs = nn.ModuleList(
-            nn.Conv2d(sem_channels, side_channels, 1)
-            for _ in range(num_convs))
-        self.score_s2d = nn.Conv2d(side_channels, 1, 1)
-        self.score_d2s = nn.Conv2d(side_channels, 1, 1)
-        for conv in [*self.downs, self.score_s2d, self.score_d2s]:
-            normal_init(conv, std=0.01)
-
-    def forward(self, feats: Sequence[Tensor]) -> Tuple[Tensor, Tensor]:
-        """Forward function."""
-        side = sum(
-            down(sem(feat))
-            for sem, down, feat in zip(self.sems, self.downs, feats))
-        return self.score_s2d(side), self.score_d2s(side)
+    mapped, missing = {}, []
+    index = 0
+    for i, (num_convs, _) in enumerate(VGG16_STAGES):
+        for j in range(num_convs):
+            for name in ('weight', 'bias'):
+                key = f'features.{index}.{name}'
+                if key in state_dict:
+                    mapped[f'stages.{i}.{j}.conv.{name}'] = state_dict[key]
+                else:
+                    missing.append(key)
+            index += 2
+        index += 1
+    if missing:
+        raise KeyError(f'{filename} is not a torchvision VGG16 checkpoint: '
+                       f'it lacks {", ".join(missing)}')
+    return mapped
 
 
 @register_into(SEG_MODELS, POSE_MODELS)
@@ -137,45 +81,42 @@ class BDCN(BaseModule):
     ======  =====  ========  ======
 
     The feature of an ID block is its trunk output (the ReLU output of the
-    stage's last conv, before pooling): the features that the block's SEMs
-    read, richer than the block's 21-channel side features, as HTCorrM's
-    encoders need. A stride-``s`` feature of an ``H x W`` input is
+    stage's last conv, before pooling), the features that BDCN's scale
+    enhancement modules read. A stride-``s`` feature of an ``H x W`` input is
     ``ceil(H / s) x ceil(W / s)``.
 
-    With ``with_side_outputs=True`` BDCN's edge branches are built: every conv
-    of a block feeds a :class:`SEM`, and each block gives an s2d and a d2s
-    logit map (see :class:`IDBlockSide`), bilinearly resized to the input size.
-    The bi-directional cascade adds to each s2d map the detached s2d maps of
-    the shallower blocks, and to each d2s map the detached d2s maps of the
-    deeper blocks, so that each block learns only its own scale, as in BDCN's
-    code; a 1x1 conv, with weights initialized to 0.08 as in BDCN's code, fuses
-    the 10 maps. Without side outputs these branches are not built, so that no
-    parameters go unused.
+    BDCN's own edge branches (scale enhancement modules, per-block side
+    logits and their bi-directional cascade) are not part of this backbone:
+    HTCorrM's edge output is its HNL's, and its training objective (Eq. 4)
+    supervises the encoders and HNL only, not BDCN's side outputs.
+
+    Initialisation: BDCN trains from an ImageNet VGG16. With
+    ``init_cfg=dict(type='Pretrained', checkpoint='torchvision://vgg16')``
+    the trunk loads torchvision's VGG16 ``features`` (see
+    :func:`vgg16_to_bdcn`); these weights expect RGB images normalised with
+    ImageNet's mean and std, the data preprocessor of the BDCN configs.
+    (BDCN's code loads a Caffe VGG16, fed BGR images minus the mean.) Without
+    ``init_cfg`` the convs keep :class:`~mmcv.cnn.ConvModule`'s Kaiming
+    normal (fan-out) init with zero biases, BDCN's code's init of a VGG16
+    trained from scratch.
 
     Args:
-        in_channels (int): Number of input image channels. Default: 3.
+        in_channels (int): Number of input image channels; 3 for pretrained
+            VGG16 weights. Default: 3.
         out_indices (Sequence[int]): 0-based ID blocks whose features are
             output. Default: (1, 2, 3), HTCorrM's G1, G2, G3.
-        sem_channels (int): Output channels of the SEMs. Default: 32.
-        side_channels (int): Channels of a block's summed side feature.
-            Default: 21.
-        sem_rate (int): Dilation step of the SEM branches (dilations ``rate``,
-            ``2 * rate``, ``3 * rate``). Default: 4.
-        with_side_outputs (bool): Whether to build the edge branches and append
-            the list of BDCN's 11 edge logits to the outputs. Default: False.
-        norm_cfg (dict, optional): Norm layer after each 3x3 conv of the trunk
-            and the SEMs, e.g. ``dict(type='BN')``; None for none, as in VGG16.
-            Default: None.
+        norm_cfg (dict, optional): Norm layer after each 3x3 conv, e.g.
+            ``dict(type='BN')``; None for none, as in VGG16 and for the
+            pretrained weights. Default: None.
         init_cfg (dict or list[dict], optional): Initialization config, e.g.
-            ``dict(type='Pretrained', checkpoint=...)``. Default: None.
+            ``dict(type='Pretrained', checkpoint='torchvision://vgg16')``.
+            Default: None.
 
     Shapes:
         - input: :math:`(N, C_{in}, H, W)`
         - output: for each index ``i`` in ``out_indices``,
           :math:`(N, C_i, \\lceil H / s_i \\rceil, \\lceil W / s_i \\rceil)`
-          with ``C_i, s_i`` from the table; with side outputs, last a list of
-          11 :math:`(N, 1, H, W)` logits: s2d of blocks 0-4, d2s of blocks
-          0-4, fused.
+          with ``C_i, s_i`` from the table.
 
     Example:
         >>> from mmhtc.models.backbones import BDCN
@@ -190,29 +131,25 @@ class BDCN(BaseModule):
         (1, 512, 8, 8)
     """
 
-    #: (number of convs, channels) of the five VGG16 stages.
-    arch_settings = ((2, 64), (2, 128), (3, 256), (3, 512), (3, 512))
     #: Output stride of each stage.
     strides = (1, 2, 4, 8, 8)
 
     def __init__(self,
                  in_channels: int = 3,
                  out_indices: Sequence[int] = (1, 2, 3),
-                 sem_channels: int = 32,
-                 side_channels: int = 21,
-                 sem_rate: int = 4,
-                 with_side_outputs: bool = False,
                  norm_cfg: Optional[dict] = None,
                  init_cfg: ConfigType = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        num_blocks = len(self.arch_settings)
+        num_blocks = len(VGG16_STAGES)
         for index in out_indices:
             if not 0 <= index < num_blocks:
                 raise ValueError(f'out_indices must be in [0, {num_blocks}), '
                                  f'got {tuple(out_indices)}')
+        if norm_cfg is not None and self._pretrained():
+            raise ValueError('BDCN loads VGG16 weights without norm layers: '
+                             f'norm_cfg must be None, got {norm_cfg}')
         self.out_indices = tuple(out_indices)
-        self.with_side_outputs = with_side_outputs
-        self.out_channels = [self.arch_settings[i][1] for i in out_indices]
+        self.out_channels = [VGG16_STAGES[i][1] for i in out_indices]
 
         self.pools = nn.ModuleList([
             nn.MaxPool2d(2, stride=2, ceil_mode=True),
@@ -221,7 +158,7 @@ class BDCN(BaseModule):
             nn.MaxPool2d(3, stride=1, padding=1),
         ])
         self.stages = nn.ModuleList()
-        for i, (num_convs, channels) in enumerate(self.arch_settings):
+        for i, (num_convs, channels) in enumerate(VGG16_STAGES):
             dilation = 2 if i == 4 else 1
             self.stages.append(
                 nn.ModuleList(
@@ -234,13 +171,39 @@ class BDCN(BaseModule):
                         norm_cfg=norm_cfg) for j in range(num_convs)))
             in_channels = channels
 
-        if with_side_outputs:
-            self.sides = nn.ModuleList(
-                IDBlockSide(channels, num_convs, sem_channels, side_channels,
-                            sem_rate, norm_cfg)
-                for num_convs, channels in self.arch_settings)
-            self.fuse = nn.Conv2d(2 * num_blocks, 1, 1)
-            constant_init(self.fuse, 0.08)
+    def _pretrained(self) -> bool:
+        return (isinstance(self.init_cfg, dict)
+                and self.init_cfg.get('type') == 'Pretrained')
+
+    def init_weights(self) -> None:
+        """Load VGG16 weights into the trunk with a ``Pretrained`` init_cfg.
+
+        The checkpoint (a path, URL or ``torchvision://vgg16``) is read by
+        mmengine's :class:`~mmengine.runner.CheckpointLoader` and mapped by
+        :func:`vgg16_to_bdcn`; every trunk tensor must be present with its
+        shape. Other init configs run mmengine's initialisation.
+
+        Raises:
+            KeyError: If the checkpoint lacks a VGG16 trunk weight.
+            ValueError: If a weight's shape does not match the trunk's.
+        """
+        if not self._pretrained():
+            super().init_weights()
+            return
+        filename = self.init_cfg['checkpoint']
+        weights = vgg16_to_bdcn(
+            CheckpointLoader.load_checkpoint(filename, map_location='cpu'),
+            filename)
+        own = self.state_dict()
+        wrong = [
+            f'{key} {tuple(value.shape)} (BDCN: {tuple(own[key].shape)})'
+            for key, value in weights.items() if value.shape != own[key].shape
+        ]
+        if wrong:
+            raise ValueError(f'{filename} does not fit the BDCN trunk: '
+                             f'{", ".join(wrong)}')
+        self.load_state_dict(weights)
+        self.is_init = True
 
     def forward(self, x: Tensor) -> tuple:
         """Forward function.
@@ -249,39 +212,13 @@ class BDCN(BaseModule):
             x (Tensor): Images of shape :math:`(N, C_{in}, H, W)`.
 
         Returns:
-            tuple: The features of the ID blocks in ``out_indices``, followed,
-            with side outputs, by the list of 11 edge logits at input size.
+            tuple: The features of the ID blocks in ``out_indices``.
         """
-        size = x.shape[2:]
-        feats, s2d, d2s = [], [], []
+        feats = []
         for i, stage in enumerate(self.stages):
             if i > 0:
                 x = self.pools[i - 1](x)
-            conv_outs = []
             for conv in stage:
                 x = conv(x)
-                conv_outs.append(x)
             feats.append(x)
-            if self.with_side_outputs:
-                for logits, store in zip(self.sides[i](conv_outs),
-                                         (s2d, d2s)):
-                    store.append(
-                        F.interpolate(
-                            logits,
-                            size=size,
-                            mode='bilinear',
-                            align_corners=False))
-        outs = [feats[i] for i in self.out_indices]
-        if self.with_side_outputs:
-            outs.append(self._cascade(s2d, d2s))
-        return tuple(outs)
-
-    def _cascade(self, s2d: List[Tensor], d2s: List[Tensor]) -> List[Tensor]:
-        """Bi-directional cascade and fusion of the blocks' side logits."""
-        s2d = [s + sum(t.detach() for t in s2d[:i]) for i, s in enumerate(s2d)]
-        d2s = [
-            s + sum(t.detach() for t in d2s[i + 1:])
-            for i, s in enumerate(d2s)
-        ]
-        sides = s2d + d2s
-        return sides + [self.fuse(torch.cat(sides, dim=1))]
+        return tuple(feats[i] for i in self.out_indices)
