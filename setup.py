@@ -1,4 +1,13 @@
+import os
+import os.path as osp
+import shutil
+import sys
+
 from setuptools import find_packages, setup
+
+# Files that `mim` (openmim) looks for in mmhtc/.mim: the configs, the scripts it
+# runs (tools/train.py, tools/test.py) and the model index with the metafiles.
+MIM_FILES = ('configs', 'tools', 'model-index.yml')
 
 
 def read_version() -> str:
@@ -8,6 +17,38 @@ def read_version() -> str:
     return scope['__version__']
 
 
+def add_mim_extension() -> None:
+    """Put configs/, tools/ and model-index.yml into mmhtc/.mim, as mmseg does.
+
+    Symbolic links for editable installs (``develop``, and pip's PEP 660
+    ``editable_wheel``), copies for source and wheel distributions (``sdist``,
+    ``bdist_wheel``); other commands leave mmhtc/.mim alone.
+    """
+    if {'develop', 'editable_wheel'} & set(sys.argv):
+        link = True
+    elif {'sdist', 'bdist_wheel'} & set(sys.argv):
+        link = False
+    else:
+        return
+    root = osp.dirname(osp.abspath(__file__))
+    mim_dir = osp.join(root, 'mmhtc', '.mim')
+    os.makedirs(mim_dir, exist_ok=True)
+    for name in MIM_FILES:
+        src = osp.join(root, name)
+        dst = osp.join(mim_dir, name)
+        if osp.islink(dst) or osp.isfile(dst):
+            os.remove(dst)
+        elif osp.isdir(dst):
+            shutil.rmtree(dst)
+        if link:
+            os.symlink(osp.relpath(src, mim_dir), dst)
+        elif osp.isdir(src):
+            shutil.copytree(src, dst)
+        else:
+            shutil.copyfile(src, dst)
+
+
+add_mim_extension()
 setup(
     name='mmhtc',
     version=read_version(),
@@ -17,6 +58,7 @@ setup(
     long_description_content_type='text/markdown',
     license='Apache-2.0',
     packages=find_packages(include=['mmhtc', 'mmhtc.*']),
+    include_package_data=True,
     python_requires='>=3.9',
     install_requires=[
         'mmengine>=0.10,<1',

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Create .venv/ in the repository root with the OpenMMLab 1.x stack on a CPU machine
-# that has only Python 3.11, pip and gcc, install mmhtc editable and the test tools.
+# that has only Python 3.11, pip and gcc, install mmhtc editable with its `mim`
+# files (openmim) and the test tools.
 #
 # mmcv 2.1.0 ships as source only; its C++ ops are compiled once (about 10 minutes on
 # two cores) and the wheel is cached in $MMHTC_CACHE (default ~/.cache/mmhtc), so a
@@ -20,14 +21,17 @@ MMCV=2.1.0
 MMCV_CXX_STD=c++20
 
 BUILD_TOOLS=("setuptools>=77.0.3,<81" wheel ninja psutil Cython "numpy>=1.24,<2.3")
-OPENMMLAB=(mmengine==0.10.7 mmsegmentation==1.2.2 mmpose==1.3.2 mmdet==3.3.0)
+OPENMMLAB=(mmengine==0.10.7 mmsegmentation==1.2.2 mmpose==1.3.2 mmdet==3.3.0 openmim==0.3.9)
 # Runtime dependencies of the packages above, listed by hand because they are installed
 # with --no-deps: mmpose declares chumpy (does not import on Python 3.11, never used) and
-# an unpinned torchvision that would pull a second torch.
+# an unpinned torchvision that would pull a second torch; openmim declares opendatalab
+# (a dataset client that only `mim download --dataset` runs; it pulls in the openxlab
+# client and its pins). The last line is what mim imports.
 RUNTIME=(addict "matplotlib>=3.7,<3.11" "opencv-python-headless>=4.8,<5" "pillow>=9,<12"
          "scipy>=1.10,<1.16" shapely six ftfy regex json-tricks munkres pycocotools
          prettytable terminaltables rich termcolor yapf tqdm PyYAML packaging platformdirs
-         scikit-image)
+         scikit-image
+         click colorama model-index "pandas>=2.2,<4" requests tabulate)
 TEST_TOOLS=("pytest>=7,<9" pyedgeeval)
 
 STAMP="$VENV/.mmhtc-setup"
@@ -41,11 +45,11 @@ fi
 PIP=("$VENV/bin/python" -m pip --disable-pip-version-check)
 export PIP_NO_INPUT=1
 # Expected pip messages, dropped: package indexes of the machine that lack a package,
-# and the requirements left out on purpose (chumpy; opencv-python, replaced by its
-# headless build).
+# and the requirements left out on purpose (chumpy, opendatalab; opencv-python,
+# replaced by its headless build).
 EXPECTED_NOISE='is ignored: it is neither a file nor a directory'
 EXPECTED_NOISE+='|dependency resolver does not currently take into account'
-EXPECTED_NOISE+='|requires (chumpy|opencv-python)'
+EXPECTED_NOISE+='|requires (chumpy|opencv-python|opendatalab)'
 pip_run() { "${PIP[@]}" "$@" 2> >(grep -Ev "$EXPECTED_NOISE" >&2); }
 
 pip_run install -q "torch==$TORCH" "torchvision==$TORCHVISION" "${BUILD_TOOLS[@]}"
@@ -81,10 +85,18 @@ build_wheel xtcocotools 1.14.3
 
 pip_run install -q --no-deps "${OPENMMLAB[@]}"
 pip_run install -q "${RUNTIME[@]}" "${TEST_TOOLS[@]}"
+# setup.py links configs/, tools/ and model-index.yml into mmhtc/.mim for the editable
+# install. mim looks for a package's files at <location of its metadata>/mmhtc, which
+# for a PEP 660 editable install is site-packages: link the source package there.
 pip_run install -q --no-deps --no-build-isolation -e "$ROOT"
+SITE="$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+ln -sfn "$ROOT/mmhtc" "$SITE/mmhtc"
 
 "$VENV/bin/python" - <<'PY'
-import mmcv.ops, mmdet, mmhtc, mmpose, mmseg, torchvision  # noqa: F401
+import os.path as osp
+import mim, mmcv.ops, mmdet, mmhtc, mmpose, mmseg, torchvision  # noqa: F401
+assert osp.isfile(osp.join(mim.utils.get_installed_path('mmhtc'), '.mim',
+                           'model-index.yml')), 'mmhtc/.mim is missing'
 print('setup_env: mmcv', mmcv.__version__, 'mmseg', mmseg.__version__,
       'mmpose', mmpose.__version__, 'mmhtc', mmhtc.__version__)
 PY

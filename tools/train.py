@@ -25,6 +25,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--amp', action='store_true', help='enable automatic mixed precision')
     parser.add_argument(
+        '--auto-scale-lr',
+        action='store_true',
+        help='scale the learning rate by the total batch size (processes x '
+        'train_dataloader.batch_size) over the config\'s '
+        'auto_scale_lr.base_batch_size')
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
@@ -55,6 +61,13 @@ def main() -> None:
     if args.amp:
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if args.auto_scale_lr:
+        if 'base_batch_size' not in cfg.get('auto_scale_lr', {}):
+            raise ValueError(
+                f'{args.config}: --auto-scale-lr needs auto_scale_lr = '
+                'dict(base_batch_size=...) in the config, the total batch '
+                'size its learning rate is for')
+        cfg.auto_scale_lr.enable = True
     cfg.resume = args.resume
 
     setup_cpu_distributed(cfg)

@@ -31,3 +31,6 @@ custom_hooks = [
     dict(type='NumClassesCheckHook'),
     dict(type='StepSeedHook')
 ]
+# Total batch of the edge configs: 1 GPU x 4 images (the paper gives none);
+# --auto-scale-lr scales the learning rate from it.
+auto_scale_lr = dict(enable=False, base_batch_size=4)

@@ -36,3 +36,6 @@ custom_hooks = [
     dict(type='NumClassesCheckHook'),
     dict(type='StepSeedHook')
 ]
+# Total batch: 2 GPUs x 4 images (the paper gives none; the authors' CorrPM release);
+# --auto-scale-lr scales the learning rate from it.
+auto_scale_lr = dict(enable=False, base_batch_size=8)

@@ -30,3 +30,6 @@ custom_hooks = [
     dict(type='NumClassesCheckHook'),
     dict(type='StepSeedHook')
 ]
+# Total batch 32 on 2 GPUs (Sec. 4.4, computational complexity); --auto-scale-lr
+# scales the learning rate from it.
+auto_scale_lr = dict(enable=False, base_batch_size=32)

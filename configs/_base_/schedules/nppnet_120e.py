@@ -22,3 +22,6 @@ custom_hooks = [
     dict(type='NumClassesCheckHook'),
     dict(type='StepSeedHook')
 ]
+# Total batch of the NPPNet configs: 4 GPUs x 4 images (the paper gives none; it
+# searches on four GPUs); --auto-scale-lr scales the learning rate from it.
+auto_scale_lr = dict(enable=False, base_batch_size=16)

@@ -35,3 +35,6 @@ custom_hooks = [
     dict(type='StepSeedHook'),
     dict(type='DeriveGenotypeHook', threshold=0.7, max_ops=4)
 ]
+# Total batch of the NPPNet configs: 4 GPUs x 4 images (the paper gives none; it
+# searches on four GPUs); --auto-scale-lr scales both learning rates from it.
+auto_scale_lr = dict(enable=False, base_batch_size=16)
