@@ -74,7 +74,8 @@ def test_parsing_main_shapes(name, size, main_shape):
     predictions = outputs['predictions']
     assert predictions['parsing'].shape[1] == main_shape[1]
     if 'pose' in predictions:
-        assert predictions['pose'].shape == (2, 16, h, w)
+        num_keypoints = model.decode_head.core.num_keypoints
+        assert predictions['pose'].shape == (2, num_keypoints, h, w)
     if 'edge' in predictions:
         assert predictions['edge'].shape == (2, 1, h, w)
 
@@ -87,9 +88,42 @@ def test_pose_main_shapes(width):
     with torch.no_grad():
         feats = model.extract_feat(torch.randn(2, 3, 64, 64))
         heatmaps, outputs = model.head.forward_outputs(feats, return_relation=True)
+    # Stage 1, stage 3's three branches, stage 4's output (G1 = 0, G2 = 1, G3 = 4).
+    assert [tuple(f.shape[1:]) for f in feats] == [
+        (256, 16, 16), (width, 16, 16), (2 * width, 8, 8), (4 * width, 4, 4),
+        (width, 16, 16)]
     assert heatmaps.shape == (2, 16, 16, 16)
     assert outputs['relation'].shape == (2, 256, 64)
     assert outputs['predictions']['parsing'].shape == (2, 20, 16, 16)
+
+
+#: HTCorrM Tab. 8 parameters (millions) of the pose configs (LIP; MPII builds the
+#: same models).
+TAB8_PARAMS = {
+    'htcorrm-baseline_hrnetv2-w32': 28.5,
+    'htcorrm-corr-kp_hrnetv2-w32': 28.5,
+    'htcorrm_hrnetv2-w32': 28.5,
+    'htcorrm-baseline_hrnetv2-w48': 63.6,
+    'htcorrm-corr-kp_hrnetv2-w48': 63.6,
+    'htcorrm-nodup_hrnetv2-w48': 63.7,
+    'htcorrm_hrnetv2-w48': 63.7,
+}
+
+
+@pytest.mark.parametrize('name', sorted(TAB8_PARAMS))
+def test_pose_parameters_match_tab8(name):
+    def config(dataset):
+        return Config.fromfile(
+            osp.join(REPO_ROOT, 'configs', 'htcorrm',
+                     f'{name}_2xb16-220e_{dataset}-256x256.py'))
+
+    cfg = config('lip')
+    assert config('mpii').model == cfg.model
+    init_default_scope(cfg.default_scope)
+    with torch.device('meta'):
+        model = MODELS.build(offline(cfg.model.to_dict()))
+    params = sum(p.numel() for p in model.parameters()) / 1e6
+    assert abs(params / TAB8_PARAMS[name] - 1) < 0.01, params
 
 
 @pytest.mark.parametrize('backbone', ['bdcn', 'hrnetv2-w48'])
@@ -100,6 +134,11 @@ def test_edge_main_shapes(backbone):
     with torch.no_grad():
         feats = model.extract_feat(torch.randn(2, 3, 64, 64))
         logits, outputs = model.decode_head.forward_outputs(feats, return_relation=True)
+    if backbone == 'hrnetv2-w48':
+        # Stage 1, stage 3's three branches, stage 4's four (G1, G2, G3 = 0, 1, 4).
+        assert [tuple(f.shape[1:]) for f in feats] == [
+            (256, 16, 16), (48, 16, 16), (96, 8, 8), (192, 4, 4), (48, 16, 16),
+            (96, 8, 8), (192, 4, 4), (384, 2, 2)]
     assert logits.shape == (2, 1, 16, 16)
     assert outputs['predictions']['parsing'].shape == (2, 20, 16, 16)
     assert outputs['predictions']['pose'].shape == (2, 16, 16, 16)

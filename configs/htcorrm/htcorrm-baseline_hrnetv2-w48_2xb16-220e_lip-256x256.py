@@ -1,8 +1,4 @@
 # HTCorrM Tab. 8 baseline on LIP: HRNetV2-W48 and the pose encoder only.
 _base_ = './htcorrm_hrnetv2-w48_2xb16-220e_lip-256x256.py'
-# Only the 1/4 branch is read, so HRNet fuses its last stage into that branch alone,
-# as the stock top-down HRNet does.
-model = dict(
-    backbone=dict(extra=dict(stage4=dict(multiscale_output=False))),
-    head=dict(
-        core=dict(fusion='none', encoders=dict(parsing=None, edge=None))))
+model = dict(head=dict(
+    core=dict(fusion='none', encoders=dict(parsing=None, edge=None))))

@@ -1,11 +1,15 @@
 # HTCorrM, pose as the main task, on HRNetV2-W32 (HTCorrM Tab. 8): C = 32 features
-# at 1/4 (64 x 64 for a 256 x 256 input). mmpose's HRNet returns the four stage-4
-# branches; the pose feature is two 3 x 3 convolutions on the 1/4 branch, the
-# parsing encoder's ASPP reads that branch (C = 32 channels, keeping the encoders
-# light as in the paper's +0.1M parameters), the edge encoder the 1/4, 1/8 and 1/16
-# branches. Loss weights for pose as the main task: parsing 0.001, pose 1, edge
-# 0.0025.
+# at 1/4 (64 x 64 for a 256 x 256 input). The backbone is mmpose's HRNet returning
+# its stage 1, 3 and 4 outputs (HRNetTaps): G1 = stage 1 (index 0, 256 channels),
+# G2 = stage 3's 1/4 branch (index 1; indices 2, 3 are its 1/8 and 1/16 branches),
+# G3 = stage 4's output (index 4), which the stock top-down HRNet fuses into the 1/4
+# branch alone, so the parameters are the stock HRNet-W32's. The pose feature is two
+# 3 x 3 convolutions on G3; the parsing encoder's ASPP reads G3 (C = 32 channels,
+# keeping the encoders light as in the paper's +0.1M parameters) and is joined with
+# G1; the edge encoder reads G1, G2, G3. Loss weights for pose as the main task:
+# parsing 0.001, pose 1, edge 0.0025.
 branches = (32, 64, 128, 256)
+stage1 = 256
 model = dict(
     type='TopdownPoseEstimator',
     data_preprocessor=dict(
@@ -14,7 +18,7 @@ model = dict(
         std=[58.395, 57.12, 57.375],
         bgr_to_rgb=True),
     backbone=dict(
-        type='HRNet',
+        type='HRNetTaps',
         in_channels=3,
         extra=dict(
             stage1=dict(
@@ -41,7 +45,7 @@ model = dict(
                 block='BASIC',
                 num_blocks=(4, 4, 4, 4),
                 num_channels=branches,
-                multiscale_output=True)),
+                multiscale_output=False)),
         init_cfg=dict(
             type='Pretrained',
             checkpoint='https://download.openmmlab.com/mmpose/'
@@ -63,17 +67,17 @@ model = dict(
                     type='PoseEncoder',
                     mode='conv',
                     in_channels=branches[0],
-                    in_index=0,
+                    in_index=4,
                     mid_channels=branches[0]),
                 parsing=dict(
                     type='ParsingEncoder',
-                    in_channels=(branches[0], branches[0]),
-                    in_index=(0, 0),
+                    in_channels=(branches[0], stage1),
+                    in_index=(4, 0),
                     aspp_channels=branches[0]),
                 edge=dict(
                     type='EdgeEncoder',
-                    in_channels=branches[:3],
-                    in_index=(0, 1, 2),
+                    in_channels=(stage1, branches[0], branches[0]),
+                    in_index=(0, 1, 4),
                     mid_channels=branches[0])),
             hnl=dict(inter_channels=branches[0] // 2),
             loss_weights=dict(parsing=0.001, pose=1.0, edge=0.0025),
