@@ -22,7 +22,8 @@ def add_mim_extension() -> None:
 
     Symbolic links for editable installs (``develop``, and pip's PEP 660
     ``editable_wheel``), copies for source and wheel distributions (``sdist``,
-    ``bdist_wheel``); other commands leave mmhtc/.mim alone.
+    ``bdist_wheel``); other commands leave mmhtc/.mim alone, and so does a build
+    from a source distribution, which has mmhtc/.mim but not the originals.
     """
     if {'develop', 'editable_wheel'} & set(sys.argv):
         link = True
@@ -36,6 +37,8 @@ def add_mim_extension() -> None:
     for name in MIM_FILES:
         src = osp.join(root, name)
         dst = osp.join(mim_dir, name)
+        if not osp.exists(src):
+            continue
         if osp.islink(dst) or osp.isfile(dst):
             os.remove(dst)
         elif osp.isdir(dst):

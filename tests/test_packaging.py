@@ -47,27 +47,33 @@ def models() -> dict:
     return entries
 
 
+PIP = [sys.executable, '-m', 'pip', '--disable-pip-version-check']
+
+
+def build_wheel(source: str, dest: str) -> str:
+    subprocess.run(
+        PIP + ['wheel', '--no-deps', '--no-build-isolation', '-w', dest, source],
+        check=True,
+        capture_output=True)
+    (path, ) = glob.glob(osp.join(dest, 'mmhtc-*.whl'))
+    return path
+
+
 @pytest.fixture(scope='module')
 def wheel(tmp_path_factory):
-    """(the wheel built from the tracked tree, the folder it is installed in,
-    the tracked files)."""
+    """(the wheel built from a copy of the tracked files, the folder it is
+    installed in, the tracked files, the copy)."""
     tmp = tmp_path_factory.mktemp('packaging')
     files = tracked_files()
     for name in files:
         os.makedirs(osp.dirname(tmp / 'src' / name), exist_ok=True)
         shutil.copy2(osp.join(REPO_ROOT, name), tmp / 'src' / name)
-    pip = [sys.executable, '-m', 'pip', '--disable-pip-version-check']
-    subprocess.run(pip + [
-        'wheel', '--no-deps', '--no-build-isolation', '-w',
-        str(tmp / 'dist'),
-        str(tmp / 'src')
-    ], check=True, capture_output=True)
-    (path, ) = glob.glob(str(tmp / 'dist' / 'mmhtc-*.whl'))
-    subprocess.run(pip + [
+    path = build_wheel(str(tmp / 'src'), str(tmp / 'dist'))
+    subprocess.run(PIP + [
         'install', '--no-deps', '--no-index', '--target',
         str(tmp / 'site'), path
     ], check=True, capture_output=True)
-    return path, str(tmp / 'site'), files
+    return path, str(tmp / 'site'), files, str(tmp / 'src')
 
 
 def mim(*args: str, site: str = None, cwd: str) -> str:
@@ -83,7 +89,7 @@ def mim(*args: str, site: str = None, cwd: str) -> str:
 
 
 def test_wheel_carries_mim_files(wheel):
-    path, _, files = wheel
+    path, _, files, _ = wheel
     names = set(zipfile.ZipFile(path).namelist())
     expected = {
         f'mmhtc/.mim/{name}'
@@ -94,6 +100,19 @@ def test_wheel_carries_mim_files(wheel):
     assert {'mmhtc/.mim/tools/train.py', 'mmhtc/.mim/tools/test.py'} <= names
     for model in models().values():
         assert f'mmhtc/.mim/{model["Config"]}' in names
+
+
+def test_wheel_from_sdist(wheel, tmp_path):
+    """A source distribution carries mmhtc/.mim (not configs/ and tools/ at
+    its top) and builds a wheel with the same files."""
+    path, _, _, src = wheel
+    subprocess.run(
+        [sys.executable, 'setup.py', 'sdist', '-d', str(tmp_path)],
+        cwd=src, check=True, capture_output=True)
+    (sdist, ) = glob.glob(str(tmp_path / 'mmhtc-*.tar.gz'))
+    from_sdist = build_wheel(sdist, str(tmp_path / 'dist'))
+    assert (sorted(zipfile.ZipFile(from_sdist).namelist()) == sorted(
+        zipfile.ZipFile(path).namelist()))
 
 
 def test_config_names_are_unique():
