@@ -94,6 +94,8 @@ ln -sfn "$ROOT/mmhtc" "$SITE/mmhtc"
 
 "$VENV/bin/python" - <<'PY'
 import os.path as osp
+import warnings
+warnings.filterwarnings('ignore', 'pkg_resources is deprecated')  # mim, mmengine
 import mim, mmcv.ops, mmdet, mmhtc, mmpose, mmseg, torchvision  # noqa: F401
 assert osp.isfile(osp.join(mim.utils.get_installed_path('mmhtc'), '.mim',
                            'model-index.yml')), 'mmhtc/.mim is missing'
