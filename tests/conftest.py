@@ -22,3 +22,18 @@ def synthetic_lip(tmp_path_factory) -> str:
     root = str(tmp_path_factory.mktemp('synthetic_lip'))
     generate_synthetic_lip(root, num_train=24, num_val=8, seed=0)
     return root
+
+
+@pytest.fixture(scope='session', autouse=True)
+def unformatted_config_text():
+    """Skip yapf when a Runner logs and dumps its config.
+
+    mmengine formats the config text with yapf (``Config.pretty_text``) each time
+    a Runner logs or dumps it, about 3 s per Runner on this project's configs;
+    the unformatted text is the same Python, so the tests go without it.
+    """
+    from mmengine.config import config
+    original = config.FormatCode
+    config.FormatCode = lambda text, **kwargs: (text, False)
+    yield
+    config.FormatCode = original

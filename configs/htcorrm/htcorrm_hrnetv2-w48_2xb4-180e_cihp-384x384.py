@@ -6,4 +6,6 @@ _base_ = [
 ]
 custom_imports = dict(imports=['mmhtc'], allow_failed_imports=False)
 crop_size = (384, 384)
-model = dict(data_preprocessor=dict(size=crop_size), )
+model = dict(
+    data_preprocessor=dict(size=crop_size),
+    decode_head=dict(num_classes=20, core=dict(num_keypoints=17)))
