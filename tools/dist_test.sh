@@ -8,7 +8,8 @@
 # (env_cfg.dist_cfg.backend='gloo').
 set -euo pipefail
 fail() { echo "$0: $*" >&2; exit 2; }
-[[ $# -ge 3 ]] || fail "usage: $0 CONFIG CHECKPOINT PROCESSES_PER_NODE [test.py options]"
+[[ $# -ge 3 ]] ||
+    fail "usage: $0 CONFIG CHECKPOINT PROCESSES_PER_NODE [test.py options]"
 CONFIG=$1
 CHECKPOINT=$2
 NPROC=$3
@@ -18,8 +19,10 @@ PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
 PYTHON=${PYTHON:-python}
 [[ -f "$CONFIG" ]] || fail "config $CONFIG not found"
-[[ "$NPROC" =~ ^[1-9][0-9]*$ ]] || fail "PROCESSES_PER_NODE must be a positive integer, got '$NPROC'"
-[[ "$NNODES" =~ ^[1-9][0-9]*$ ]] || fail "NNODES must be a positive integer, got '$NNODES'"
+[[ "$NPROC" =~ ^[1-9][0-9]*$ ]] ||
+    fail "PROCESSES_PER_NODE must be a positive integer, got '$NPROC'"
+[[ "$NNODES" =~ ^[1-9][0-9]*$ ]] ||
+    fail "NNODES must be a positive integer, got '$NNODES'"
 [[ "$NODE_RANK" =~ ^[0-9]+$ && "$NODE_RANK" -lt "$NNODES" ]] ||
     fail "NODE_RANK must be in 0 .. NNODES-1 = $((NNODES - 1)), got '$NODE_RANK'"
 TOOLS="$(cd "$(dirname "$0")" && pwd)"

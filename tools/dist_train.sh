@@ -17,8 +17,10 @@ PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
 PYTHON=${PYTHON:-python}
 [[ -f "$CONFIG" ]] || fail "config $CONFIG not found"
-[[ "$NPROC" =~ ^[1-9][0-9]*$ ]] || fail "PROCESSES_PER_NODE must be a positive integer, got '$NPROC'"
-[[ "$NNODES" =~ ^[1-9][0-9]*$ ]] || fail "NNODES must be a positive integer, got '$NNODES'"
+[[ "$NPROC" =~ ^[1-9][0-9]*$ ]] ||
+    fail "PROCESSES_PER_NODE must be a positive integer, got '$NPROC'"
+[[ "$NNODES" =~ ^[1-9][0-9]*$ ]] ||
+    fail "NNODES must be a positive integer, got '$NNODES'"
 [[ "$NODE_RANK" =~ ^[0-9]+$ && "$NODE_RANK" -lt "$NNODES" ]] ||
     fail "NODE_RANK must be in 0 .. NNODES-1 = $((NNODES - 1)), got '$NODE_RANK'"
 TOOLS="$(cd "$(dirname "$0")" && pwd)"

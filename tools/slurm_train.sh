@@ -13,15 +13,18 @@ fail() { echo "$0: $*" >&2; exit 2; }
 PARTITION=$1
 JOB_NAME=$2
 CONFIG=$3
+positive() {  # NAME: the variable NAME holds a positive integer
+    [[ "${!1}" =~ ^[1-9][0-9]*$ ]] || fail "$1 must be a positive integer, got '${!1}'"
+}
 GPUS=${GPUS:-8}
+positive GPUS
 GPUS_PER_NODE=${GPUS_PER_NODE:-$((GPUS < 8 ? GPUS : 8))}
 CPUS_PER_TASK=${CPUS_PER_TASK:-5}
+positive GPUS_PER_NODE
+positive CPUS_PER_TASK
 SRUN_ARGS=${SRUN_ARGS:-""}
 PYTHON=${PYTHON:-python}
 [[ -f "$CONFIG" ]] || fail "config $CONFIG not found"
-for name in GPUS GPUS_PER_NODE CPUS_PER_TASK; do
-    [[ "${!name}" =~ ^[1-9][0-9]*$ ]] || fail "$name must be a positive integer, got '${!name}'"
-done
 TOOLS="$(cd "$(dirname "$0")" && pwd)"
 
 # shellcheck disable=SC2086  # SRUN_ARGS holds several options
