@@ -1,13 +1,16 @@
 """Every HTCorrM config builds its model; one per backbone and main task runs."""
 import glob
+import importlib.util
 import os.path as osp
 
 import pytest
 import torch
+from mmengine.analysis import FlopAnalyzer, parameter_count
 from mmengine.config import Config
 from mmengine.registry import MODELS, init_default_scope
 
 import mmhtc  # noqa: F401
+import mmpose
 from conftest import REPO_ROOT
 
 CONFIGS = sorted(glob.glob(osp.join(REPO_ROOT, 'configs', 'htcorrm', '*.py')))
@@ -124,6 +127,35 @@ def test_pose_parameters_match_tab8(name):
         model = MODELS.build(offline(cfg.model.to_dict()))
     params = sum(p.numel() for p in model.parameters()) / 1e6
     assert abs(params / TAB8_PARAMS[name] - 1) < 0.01, params
+
+
+def test_flops_of_the_backbone_are_the_stock_hrnets():
+    """get_flops.py: the W32 pose model's backbone counts as the stock mmpose
+    HRNet-W32 backbone; the parts add up to the whole."""
+    path = osp.join(REPO_ROOT, 'tools', 'analysis_tools', 'get_flops.py')
+    spec = importlib.util.spec_from_file_location('get_flops', path)
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    ours = tool.complexity(
+        Config.fromfile(
+            osp.join(REPO_ROOT, 'configs', 'htcorrm',
+                     'htcorrm_hrnetv2-w32_2xb16-220e_lip-256x256.py')), 64, 64)
+    stock_cfg = Config.fromfile(
+        osp.join(osp.dirname(mmpose.__file__), '.mim', 'configs',
+                 'body_2d_keypoint', 'topdown_heatmap', 'mpii',
+                 'td-hm_hrnet-w32_8xb64-210e_mpii-256x256.py'))
+    stock = MODELS.build(stock_cfg.model.backbone)
+    stock.eval()
+    with torch.no_grad():
+        flops = FlopAnalyzer(stock, torch.zeros(1, 3, 64, 64))
+        flops.unsupported_ops_warnings(False)
+        assert ours['backbone'] == (parameter_count(stock)[''], flops.total())
+    for i in (0, 1):
+        assert ours[''][i] == ours['backbone'][i] + ours['head'][i]
+        core = sum(ours[f'head.core.{part}'][i]
+                   for part in ('encoders.pose', 'encoders.parsing',
+                                'encoders.edge', 'hnl'))
+        assert 0 < core < ours['head'][i]
 
 
 @pytest.mark.parametrize('backbone', ['bdcn', 'hrnetv2-w48'])
