@@ -78,6 +78,7 @@ param_scheduler = [
          by_epoch=False)
 ]
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=600, val_interval=600)
+auto_scale_lr = dict(enable=False, base_batch_size=8)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 default_hooks = dict(timer=dict(type='IterTimerHook'),
