@@ -10,6 +10,9 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from mmpose.apis import inference_topdown
+from mmpose.codecs import MSRAHeatmap
+from mmpose.structures.utils import revert_heatmap
 
 from mmhtc.apis import HumanResult, inference_folder, inference_human, init_model
 
@@ -74,11 +77,13 @@ def test_seg_world_outputs_in_image_pixels(seg_model, images):
     assert (result.parsing == expected).mean() > 0.99
     heatmaps = outputs['predictions']['pose'][0]
     h, w = heatmaps.shape[1:]
-    peaks = heatmaps.flatten(1).argmax(1)
-    expected_xy = np.stack([(peaks % w).numpy() * in_w / w * width / in_w,
-                            (peaks // w).numpy() * in_h / h * height / in_h], 1)
+    # the config's decoder (mmpose's MSRAHeatmap) on the input's heatmap grid
+    codec = MSRAHeatmap(input_size=(in_w, in_h), heatmap_size=(w, h), sigma=2)
+    expected_xy, scores = codec.decode(heatmaps.numpy())
+    expected_xy = expected_xy[0] * (width / in_w, height / in_h)
     valid = result.keypoint_scores[0] > 0
     assert valid.sum() >= 5
+    np.testing.assert_allclose(result.keypoint_scores, scores, atol=1e-6)
     np.testing.assert_allclose(result.keypoints[0][valid],
                                expected_xy[valid], atol=1e-3)
     # the query (60, 200) lies in feature pixel (x * w / width, y * h / height)
@@ -138,7 +143,16 @@ def test_topdown_outputs_stay_in_the_person_box(images):
     assert (result.parsing[outside] == 0).all()
     assert (result.edge[outside] == 0).all()
     assert (result.relation[outside] == 0).all()
-    assert (result.parsing[~outside] > 0).mean() > 0.5
+    # one person: inside its box the parsing is the arg-max of the person's
+    # class probabilities warped back by mmpose's revert_heatmap
+    with torch.no_grad():
+        (sample, ) = inference_topdown(model, images[0], box)
+    probs = revert_heatmap(sample.pred_fields.parsing.numpy(),
+                           sample.metainfo['input_center'],
+                           sample.metainfo['input_scale'], (height, width))
+    inside = ~outside & (probs.sum(0) > 0.999)  # not the blended border
+    assert inside.mean() > 0.1
+    assert (result.parsing[inside] == probs.argmax(0)[inside]).mean() > 0.99
     kx, ky = result.keypoints[0].T
     assert ((kx >= x0) & (kx <= x1) & (ky >= y0) & (ky <= y1)).all()
 

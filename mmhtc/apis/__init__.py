@@ -1,11 +1,10 @@
+from ..structures import HumanResult, human_result
 from .checkpoint import load_local_training_checkpoint, trust_local_checkpoints
 from .distributed import setup_cpu_distributed
-from .inference import (HumanResult, OutputAdapter, human_result,
-                        inference_folder, inference_human, init_model,
-                        register_output_adapter)
+from .inference import inference_folder, inference_human, init_model
 
 __all__ = [
     'load_local_training_checkpoint', 'trust_local_checkpoints', 'HumanResult',
-    'OutputAdapter', 'human_result', 'inference_folder', 'inference_human',
-    'init_model', 'register_output_adapter', 'setup_cpu_distributed'
+    'human_result', 'inference_folder', 'inference_human', 'init_model',
+    'setup_cpu_distributed'
 ]

@@ -1,3 +1,4 @@
 from .flip import flip_permutation
+from .human_result import HumanResult, human_result
 
-__all__ = ['flip_permutation']
+__all__ = ['HumanResult', 'flip_permutation', 'human_result']

@@ -7,7 +7,7 @@ import numpy as np
 from mmengine.dist import master_only
 from mmengine.visualization import Visualizer
 
-from ..apis.inference import HumanResult, human_result
+from ..structures import HumanResult, human_result
 from ..registry import POSE_VISUALIZERS, SEG_VISUALIZERS, register_into
 
 
@@ -16,7 +16,7 @@ class HumanVisualizer(Visualizer):
     """Draws the parsing overlay, the edges and the skeleton of a human sample.
 
     Reads ``SegDataSample`` and ``PoseDataSample`` alike (the names of
-    :func:`mmhtc.apis.human_result`), so it serves as the ``visualizer`` of mmseg
+    :func:`mmhtc.structures.human_result`), so it serves as the ``visualizer`` of mmseg
     configs (``SegVisualizationHook``) and mmpose configs
     (``PoseVisualizationHook``). Colours come from ``dataset_meta``: the parsing
     ``palette``, and mmpose's ``skeleton_links`` with ``keypoint_colors`` and

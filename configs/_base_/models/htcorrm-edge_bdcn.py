@@ -7,7 +7,7 @@
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 edge_loss = dict(type='BalancedEdgeLoss', reduction='sum')
 model = dict(
-    type='EncoderDecoder',
+    type='HumanEncoderDecoder',
     data_preprocessor=dict(
         type='SegDataPreProcessor',
         mean=[123.675, 116.28, 103.53],

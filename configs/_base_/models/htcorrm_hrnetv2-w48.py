@@ -10,6 +10,7 @@ norm_cfg = dict(type='SyncBN', requires_grad=True)
 branches = (48, 96, 192, 384)
 stage1 = 256
 model = dict(
+    type='HumanEncoderDecoder',
     pretrained='open-mmlab://msra/hrnetv2_w48',
     backbone=dict(
         type='HRNetTaps',

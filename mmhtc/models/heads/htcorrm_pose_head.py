@@ -2,8 +2,10 @@
 from typing import Sequence, Tuple
 
 import torch
+from mmengine.structures import PixelData
 from mmpose.evaluation.functional import pose_pck_accuracy
 from mmpose.models.heads import HeatmapHead
+from mmpose.models.utils.tta import flip_heatmaps
 from mmpose.utils.tensor_utils import to_numpy
 from torch import Tensor
 
@@ -18,8 +20,9 @@ class HTCorrMPoseHead(HeatmapHead):
     The backbone features go through :class:`HTCorrMCore` (encoders, HNL); the main
     output :math:`O_m = W_3 F_r` is ``out_channels`` heatmaps from the refined
     feature by mmpose's ``final_layer``. Training adds the encoders' weighted losses
-    to mmpose's keypoint loss; prediction (flip test, decoding with the codec) is
-    mmpose's ``HeatmapHead.predict``.
+    to mmpose's keypoint loss; prediction is mmpose's (flip test, decoding with the
+    codec ``decoder``) plus the auxiliary outputs in ``pred_fields``
+    (:meth:`predict`).
 
     Args:
         core: Arguments of :class:`HTCorrMCore` without ``main``, ``channels`` and
@@ -55,6 +58,59 @@ class HTCorrMPoseHead(HeatmapHead):
         relation map when asked for)."""
         outputs = self.core(feats, return_relation)
         return self.final_layer(outputs['refined']), outputs
+
+    def predict(self,
+                feats,
+                batch_data_samples: Sequence,
+                test_cfg: dict = {}) -> Tuple[list, list]:
+        """Keypoints (mmpose's flip test and codec) and the auxiliary outputs.
+
+        Returns:
+            The keypoints as mmpose's ``HeatmapHead.predict`` returns them, and per
+            sample a :class:`PixelData` over the person's input (h, w) with the
+            auxiliary predictions of the unflipped view: ``parsing`` (Q, h, w)
+            class probabilities and ``edge`` (1, h, w) edge probabilities, where
+            the core has those encoders; ``heatmaps`` (J, h, w) with
+            ``test_cfg.output_heatmaps``; with ``test_cfg.return_relation`` (HNL
+            fusion) ``relation`` (N, h, w), each query position's attention over
+            the N keys on the grid ``metainfo['key_shape']``.
+        """
+        return_relation = test_cfg.get('return_relation', False)
+        if return_relation and self.core.fusion != 'hnl':
+            raise ValueError('HTCorrMPoseHead: the relation map needs '
+                             f'fusion="hnl", the head has {self.core.fusion!r}')
+        if test_cfg.get('flip_test', False):
+            plain, flipped = feats
+            heatmaps, outputs = self.forward_outputs(plain, return_relation)
+            heatmaps = (heatmaps + flip_heatmaps(
+                self.forward(flipped),
+                flip_mode=test_cfg.get('flip_mode', 'heatmap'),
+                flip_indices=batch_data_samples[0].metainfo['flip_indices'],
+                shift_heatmap=test_cfg.get('shift_heatmap', False))) * 0.5
+        else:
+            heatmaps, outputs = self.forward_outputs(feats, return_relation)
+        fields = {}
+        predictions = outputs['predictions']
+        if 'parsing' in predictions:
+            fields['parsing'] = predictions['parsing'].softmax(1)
+        if 'edge' in predictions:
+            fields['edge'] = predictions['edge'].sigmoid()
+        if test_cfg.get('output_heatmaps', False):
+            fields['heatmaps'] = heatmaps
+        metainfo = {}
+        if outputs['relation'] is not None:
+            h, w = heatmaps.shape[2:]
+            keys = outputs['relation'].shape[-1]
+            fields['relation'] = outputs['relation'].transpose(1, 2).reshape(
+                len(heatmaps), keys, h, w)
+            metainfo['key_shape'] = (h, w) if keys == h * w else (h // 2, w // 2)
+        pred_fields = [
+            PixelData(
+                metainfo=metainfo,
+                **{k: v[i].detach() for k, v in fields.items()})
+            for i in range(len(heatmaps))
+        ]
+        return self.decode(heatmaps), pred_fields
 
     def loss(self,
              feats: Sequence[Tensor],

@@ -1,4 +1,4 @@
-"""mmseg's EncoderDecoder that also predicts the auxiliary tasks."""
+"""mmseg's EncoderDecoder that predicts every task of an HTCorrM head."""
 from typing import List, Optional
 
 from mmengine.structures import PixelData
@@ -6,45 +6,86 @@ from mmseg.models.segmentors import EncoderDecoder
 from torch import Tensor
 
 from ...registry import SEG_MODELS
-from .outputs import heatmap_keypoints, to_original
+from ..utils.predictions import decode_keypoints, to_original
 
 
 @SEG_MODELS.register_module()
 class HumanEncoderDecoder(EncoderDecoder):
     """An ``EncoderDecoder`` whose predictions include the auxiliary tasks.
 
-    Training and the main-task prediction are mmseg's. At test time the data samples
-    also get the HTCorrM head's auxiliary outputs, mapped back to the original image:
+    Training is mmseg's. At test time every output of the ``HTCorrMSegHead`` goes
+    into the data samples, mapped back to the original image (H x W):
 
-    - ``pred_edge_map`` (1, H, W): edge probabilities, when the head has an edge
-      encoder and edge is not the main task;
-    - ``pred_instances``: ``keypoints`` (1, K, 2) in original-image pixels and
-      ``keypoint_scores`` (1, K), the strongest peak of each heatmap, when the head
-      has a pose encoder (one person per image, as in LIP).
+    - ``pred_sem_seg`` (1, H, W): parsing classes, from the main output (parsing
+      main) or the parsing encoder (edge main; left out without one);
+    - ``pred_edge_map`` (1, H, W): edge probabilities, from the main output (edge
+      main) or the edge encoder;
+    - ``pred_instances``: ``keypoints`` (1, K, 2) in image pixels and
+      ``keypoint_scores`` (1, K), the pose encoder's heatmaps decoded by the codec
+      ``pose_decoder`` (one person per image, as in LIP);
+    - ``pred_relation``, with ``test_cfg.return_relation=True`` and HNL fusion:
+      the relation map as :class:`PixelData` (N, h, w): for each query position
+      of the (h, w) feature grid its attention over the N keys, which lie on the
+      grid ``metainfo['key_shape']``;
 
-    so that one test run reports every task's metrics (e.g. ``IoUMetric``,
-    ``EdgeMetric`` with ``prefix='edge'``, mmpose's ``PCKAccuracy`` with
-    ``prefix='pose'``). Only whole-image inference (``test_cfg.mode='whole'``).
+    so that one test run reports every task's metrics (e.g. ``HumanParsingMetric``,
+    ``EdgeMetric`` with ``prefix='edge'``, ``LIPPCKhMetric``). Only whole-image
+    inference (``test_cfg.mode='whole'``).
+
+    Args:
+        pose_decoder: The mmpose codec that decodes the auxiliary heatmaps; its
+            ``input_size`` and ``heatmap_size`` are those of each test input.
+            Default: ``MSRAHeatmap`` with sigma 2 (the training targets').
+        **kwargs: Arguments of mmseg's ``EncoderDecoder``.
     """
+
+    def __init__(self,
+                 pose_decoder: Optional[dict] = None,
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.pose_decoder = pose_decoder or dict(type='MSRAHeatmap', sigma=2)
 
     def predict(self, inputs: Tensor, data_samples: Optional[List] = None):
         """Main and auxiliary predictions of a batch (B, 3, H, W)."""
         if self.test_cfg.get('mode', 'whole') != 'whole':
             raise ValueError('HumanEncoderDecoder: only test_cfg.mode="whole" '
                              f'is supported, got {self.test_cfg.mode!r}')
+        head = self.decode_head
+        return_relation = self.test_cfg.get('return_relation', False)
+        if return_relation and head.core.fusion != 'hnl':
+            raise ValueError('HumanEncoderDecoder: the relation map needs '
+                             f'fusion="hnl", the head has {head.core.fusion!r}')
         metas = [sample.metainfo for sample in data_samples]
-        logits, outputs = self.decode_head.forward_outputs(
-            self.extract_feat(inputs))
-        seg_logits = self.decode_head.predict_by_feat(logits, metas)
-        data_samples = self.postprocess_result(seg_logits, data_samples)
+        logits, outputs = head.forward_outputs(
+            self.extract_feat(inputs), return_relation=return_relation)
+        data_samples = self.postprocess_result(
+            head.predict_by_feat(logits, metas), data_samples)
         predictions = outputs['predictions']
+        size = inputs.shape[2:]
         for i, sample in enumerate(data_samples):
-            if 'edge' in predictions and self.decode_head.core.main != 'edge':
-                edge = to_original(predictions['edge'][i:i + 1].sigmoid(),
-                                   sample.metainfo, inputs.shape[2:],
-                                   self.align_corners)
-                sample.pred_edge_map = PixelData(data=edge[0])
+            if head.core.main == 'edge':
+                sample.pred_edge_map = PixelData(data=sample.seg_logits.data)
+                del sample.pred_sem_seg
+            elif 'edge' in predictions:
+                sample.pred_edge_map = PixelData(data=self._to_original(
+                    predictions['edge'][i:i + 1].sigmoid(), sample, size)[0])
+            if head.core.main == 'edge' and 'parsing' in predictions:
+                probs = self._to_original(
+                    predictions['parsing'][i:i + 1].softmax(1), sample, size)
+                sample.pred_sem_seg = PixelData(data=probs.argmax(1))
             if 'pose' in predictions:
-                sample.pred_instances = heatmap_keypoints(
-                    predictions['pose'][i], sample.metainfo, inputs.shape[2:])
+                sample.pred_instances = decode_keypoints(
+                    predictions['pose'][i], sample.metainfo, size,
+                    self.pose_decoder)
+            if outputs['relation'] is not None:
+                h, w = outputs['refined'].shape[2:]
+                relation = outputs['relation'][i]
+                keys = relation.shape[-1]
+                sample.pred_relation = PixelData(
+                    data=relation.T.reshape(keys, h, w),
+                    metainfo=dict(key_shape=(h, w) if keys == h * w else
+                                  (h // 2, w // 2)))
         return data_samples
+
+    def _to_original(self, maps: Tensor, sample, size) -> Tensor:
+        return to_original(maps, sample.metainfo, size, self.align_corners)
