@@ -26,19 +26,22 @@ class StageOutputsMixin:
     and the fusions into the other branches do not exist.
 
     Args:
+        *args, **kwargs: Arguments of the HRNet.
         out_stages: The stages whose outputs are returned, increasing, among
             1 to 4. Default: (1, 3, 4).
-        **kwargs: Arguments of the HRNet.
     """
 
-    def __init__(self, out_stages: Sequence[int] = (1, 3, 4), **kwargs) -> None:
+    def __init__(self,
+                 *args,
+                 out_stages: Sequence[int] = (1, 3, 4),
+                 **kwargs) -> None:
         out_stages = tuple(out_stages)
         if (not out_stages or list(out_stages) != sorted(set(out_stages))
                 or not set(out_stages) <= {1, 2, 3, 4}):
             raise ValueError(f'{type(self).__name__}: out_stages must be '
                              'increasing stage numbers among 1, 2, 3, 4, got '
                              f'{out_stages!r}')
-        super().__init__(**kwargs)
+        super().__init__(*args, **kwargs)
         self.out_stages = out_stages
 
     def forward(self, x: Tensor) -> Tuple[Tensor, ...]:
@@ -65,8 +68,8 @@ class SegHRNetTaps(StageOutputsMixin, SegHRNet):
     mmseg's MODELS.
 
     With the defaults (``out_stages=(1, 3, 4)``, mmseg's ``multiscale_output=True``)
-    it returns 8 features: stage 1's (B, 256, H/4, W/4) (HRNetV2: 4 bottlenecks
-    of 64 channels), then stage 3's 3 and stage 4's 4 branches
+    it returns 8 features: stage 1's (B, 256, H/4, W/4) (HRNetV2's bottlenecks of
+    64 x 4 channels), then stage 3's 3 and stage 4's 4 branches
     :math:`(B, c_i, H/2^{i+2}, W/2^{i+2})`, :math:`c_i` the branch channels.
     """
 
