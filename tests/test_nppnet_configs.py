@@ -4,31 +4,58 @@ import os.path as osp
 import sys
 
 import pytest
+import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmseg.registry import MODELS
 
 from conftest import REPO_ROOT
+from mmhtc.models.nas import load_genotype, save_genotype
+
+PAPER_GENOTYPE = osp.join(REPO_ROOT, 'configs', 'nppnet', 'genotypes',
+                          'nppnet_lip_paper.yaml')
 
 CONFIGS = sorted(glob.glob(osp.join(REPO_ROOT, 'configs', 'nppnet', '*.py')))
 
 
-def build(path: str):
+def build(path: str, **network):
+    """The config's model on the meta device (paper sizes, no memory)."""
     cfg = Config.fromfile(path)
+    cfg.model.network.update(network)
     init_default_scope(cfg.get('default_scope', 'mmseg'))
-    return MODELS.build(cfg.model)
+    with torch.device('meta'):
+        return MODELS.build(cfg.model)
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
-def test_config_builds_or_names_the_missing_genotype(path):
-    genotype = Config.fromfile(path).model.network.get('genotype')
-    if genotype and not osp.isfile(genotype):
-        with pytest.raises(FileNotFoundError, match=osp.basename(genotype)):
+def test_config_builds_or_names_the_stage_to_run_first(path, tmp_path):
+    """Configs that continue a search stage build from the genotype given on
+    the command line; without it (or with a missing file) the error names the
+    key, the file and the config of the stage that writes it."""
+    network = Config.fromfile(path).model.network
+    stage = network.get('genotype_from')
+    if stage:
+        assert osp.isfile(osp.join(REPO_ROOT, stage)), stage
+        with pytest.raises(FileNotFoundError) as error:
             build(path)
-        return
-    model = build(path)
-    assert model.searching == bool(Config.fromfile(path).model.network.get(
-        'search'))
+        assert 'model.network.genotype is not set' in str(error.value)
+        assert stage in str(error.value)
+        missing = str(tmp_path / 'genotype.yaml')
+        with pytest.raises(FileNotFoundError, match=f'missing file: {missing}'):
+            build(path, genotype=missing)
+        paper = load_genotype(PAPER_GENOTYPE)
+        for part in network.get('search', ()):
+            paper.pop(part)
+        save_genotype(paper, missing)
+        model = build(path, genotype=missing)
+    else:
+        model = build(path)
+    assert model.searching == bool(network.get('search'))
+    if 'search' in network or 'genotype_from' in network:
+        assert model.train_cfg['entropy_weight'] == 0.25
+    norms = [m for m in model.modules()
+             if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    assert norms and all(isinstance(m, torch.nn.SyncBatchNorm) for m in norms)
 
 
 def test_published_architecture_has_the_papers_parameters():
@@ -42,10 +69,13 @@ def test_published_architecture_has_the_papers_parameters():
 def test_nas_memory_benchmark_partial_channels_use_less(capsys):
     sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'analysis_tools'))
     from benchmark_nas_memory import main
-    results = main(['--channels', '8', '--size', '32', '--repeats', '1'])
+    results = main(['--channels', '8', '--size', '32', '--repeats', '0'])
     assert 0 < results[2]['memory'] < results[1]['memory']
-    assert capsys.readouterr().out.strip().splitlines()[-1].startswith(
-        'ratio K=2 / K=1: memory')
+    assert all(r['times'] == [] and 'time' not in r for r in results.values())
+    lines = capsys.readouterr().out.strip().splitlines()
+    ratio = results[2]['memory'] / results[1]['memory']
+    assert lines[-1] == f'ratio K=2 / K=1: memory {ratio:.3f}'
+    assert lines[1] == f'K=1: peak {results[1]["memory"] / 1e6:.1f} MB'
 
 
 def test_inference_in_image_pixels(shared_data):

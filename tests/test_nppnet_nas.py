@@ -104,8 +104,11 @@ def test_paper_genotype_loads_and_round_trips(tmp_path):
      "fusion.pose[0]: unknown operation 'conv9'"),
     (lambda g: g['encoder'].__setitem__('normal', g['encoder']['normal'][:7]),
      'encoder.normal: a cell lists 8'),
-    (lambda g: g['decoder']['upsample1'].__setitem__(2, ['std1', 3]),
-     'decoder.upsample1[2]: input index 3 out of range 0..2'),
+    (lambda g: g['decoder']['pose'].__setitem__(2, ['std1', 3]),
+     'decoder.pose[2]: input index 3 out of range 0..2'),
+    (lambda g: g.__setitem__('decoder', dict(upsample1=g['decoder']['pose'],
+                                             upsample2=g['decoder']['pose'])),
+     "decoder: unknown keys ['upsample1', 'upsample2']"),
     (lambda g: g['interaction']['task1'][1].append(['std3', 2]),
      'interaction.task1[1][1]: input index 2 out of range 0..1'),
     (lambda g: g.__setitem__('head', {}), "unknown parts ['head']"),
@@ -271,3 +274,188 @@ def test_num_classes_check_covers_nppnet():
         ('network.num_classes', 7, 'num_classes'),
         ('network.num_keypoints', 14, 'num_keypoints')
     }
+
+
+def _op_types(genotype_cell):
+    from mmhtc.models.nas.operations import build_op
+    return [type(build_op(name, 4)) for name, _ in genotype_cell]
+
+
+def test_decoders_are_per_branch():
+    """The published genotype's pose and parsing decoders build different
+    decoding cells in the two branches (all three cells of a branch alike)."""
+    genotype = load_genotype(PAPER_GENOTYPE)
+    assert genotype['decoder']['pose'] != genotype['decoder']['parsing']
+    net = NPPNetwork(8, 4, 20, 16, genotype=PAPER_GENOTYPE,
+                     num_fusion_layers=1)
+    for branch in ('pose', 'parsing'):
+        cell = genotype['decoder'][branch]
+        for decoder in net.branches[branch].decoder:
+            built = decoder['cell']
+            assert built.edges == [(i // 2, j) for i, (_, j) in enumerate(cell)]
+            assert [type(op) for op in built.ops] == _op_types(cell)
+    pose_cell = net.branches['pose'].decoder[0]['cell']
+    parsing_cell = net.branches['parsing'].decoder[0]['cell']
+    assert ([type(op) for op in pose_cell.ops] !=
+            [type(op) for op in parsing_cell.ops])
+
+
+def test_decoder_search_keeps_and_derives_one_cell_per_branch():
+    fixed = dict(encoder=load_genotype(PAPER_GENOTYPE)['encoder'])
+    net = NPPNetwork(8, 4, 20, 16, genotype=fixed, search=('decoder', ),
+                     num_fusion_layers=1)
+    assert set(net.architecture()) == {
+        'branches.pose.arch.upsample', 'branches.parsing.arch.upsample'
+    }
+    ops = net.op_names['decoder']
+    with torch.no_grad():
+        for branch, op in (('pose', 'std1'), ('parsing', 'dil3_r2')):
+            alpha = net.branches[branch].arch['upsample'].alpha
+            alpha.zero_()
+            alpha[:, ops.index(op)] = 5
+    derived = net.derive()['decoder']
+    assert {name for name, _ in derived['pose']} == {'std1'}
+    assert {name for name, _ in derived['parsing']} == {'dil3_r2'}
+
+
+def test_fusion_cell_outputs_are_node_and_input_concatenations():
+    """Both outputs against the nodes computed by hand from the cell's own
+    operations; a second layer reads the first layer's four outputs."""
+    from mmhtc.models.nas.fusion import Fusion, FusionCell
+    torch.manual_seed(0)
+    genotype = load_genotype(PAPER_GENOTYPE)['fusion']
+    cell = FusionCell([12, 16, 16], 4, genotype=genotype['pose']).eval()
+    inputs = [torch.randn(2, c, 6, 6) for c in (12, 16, 16)]
+    with torch.no_grad():
+        nodes, passed = cell(inputs, None)
+        states = [pre(x) for pre, x in zip(cell.pre, inputs)]
+        for k in range(4):
+            (op_a, j_a), (op_b, j_b) = genotype['pose'][2 * k:2 * k + 2]
+            states.append(cell.cell.ops[2 * k](states[j_a]) +
+                          cell.cell.ops[2 * k + 1](states[j_b]))
+    assert torch.allclose(nodes, torch.cat(states[3:], 1), atol=1e-6)
+    assert torch.allclose(passed, torch.cat(states[:3], 1), atol=1e-6)
+
+    fusion = Fusion(4, 2, genotype).eval()
+    assert fusion.out_channels == dict(pose=16, pose_aux=12, parsing=16,
+                                       edge=12)
+    feats = {n: torch.randn(1, 4, 6, 6)
+             for n in ('pose', 'pose_aux', 'parsing', 'edge')}
+    with torch.no_grad():
+        out = fusion(feats)
+        first = fusion.layers[0]
+        pose, pose_aux = first['pose'](
+            [feats['pose_aux'], feats['pose'], feats['parsing']], None)
+        parsing, edge = first['par'](
+            [feats['edge'], feats['pose'], feats['parsing']], None)
+        second = fusion.layers[1]
+        expected_pose, expected_aux = second['pose']([pose_aux, pose, parsing],
+                                                     None)
+        expected_parsing, expected_edge = second['par']([edge, pose, parsing],
+                                                        None)
+    for name, expected in (('pose', expected_pose), ('pose_aux', expected_aux),
+                           ('parsing', expected_parsing),
+                           ('edge', expected_edge)):
+        assert torch.allclose(out[name], expected, atol=1e-6), name
+
+
+def test_entropy_regulariser_at_initialisation_is_the_authors_scale():
+    """The default regulariser (0.25 x the mean normalised entropy) against the
+    authors' formula computed here: within 0.5x-2x (equal, at 1e-5); eq. 8's
+    plain sum in nats is two orders of magnitude larger."""
+    torch.manual_seed(0)
+    fixed = {k: v for k, v in load_genotype(PAPER_GENOTYPE).items()
+             if k in ('encoder', 'decoder')}
+    model = NPPNet(dict(channels=8, num_cells=4, num_classes=20,
+                        num_keypoints=16, genotype=fixed,
+                        search=('interaction', 'fusion'),
+                        num_fusion_layers=1))
+    cfg = model.train_cfg
+    regulariser = cfg['entropy_weight'] * model.network.entropy(
+        cfg['entropy_reduction'])
+    per_tensor = []
+    for arch in model.network.architecture().values():
+        p = torch.softmax(arch.alpha.detach().double(), 1)
+        entropy = -(p * p.log()).sum(1) / math.log(p.shape[1])
+        per_tensor.append(entropy.mean())
+    authors = 0.25 * sum(per_tensor) / len(per_tensor)
+    assert 0.5 <= regulariser.item() / authors.item() <= 2
+    assert regulariser.item() == pytest.approx(authors.item(), rel=1e-5)
+    assert model.network.entropy('sum').item() > 100 * regulariser.item()
+    with pytest.raises(ValueError, match="'sum' or 'mean'"):
+        model.network.entropy('max')
+
+
+def _training_samples(num_classes=20, num_keypoints=16, size=32):
+    from mmengine.structures import InstanceData, PixelData
+    from mmseg.structures import SegDataSample
+    torch.manual_seed(1)
+    samples = []
+    for _ in range(2):
+        sample = SegDataSample()
+        seg = torch.randint(0, num_classes, (1, size, size))
+        seg[:, :3] = 255
+        sample.gt_sem_seg = PixelData(data=seg)
+        edge = torch.randint(0, 2, (1, size, size))
+        edge[:, -2:] = 255
+        sample.gt_edge_map = PixelData(data=edge)
+        sample.gt_fields = PixelData(
+            heatmaps=torch.rand(num_keypoints, size // 4, size // 4))
+        sample.gt_instance_labels = InstanceData(
+            keypoint_weights=torch.rand(1, num_keypoints))
+        samples.append(sample)
+    return samples
+
+
+def test_losses_from_the_registry_equal_the_formulas():
+    """Default loss configs: cross entropy averaged over labelled pixels, the
+    weighted heatmap MSE and the balanced edge loss, computed here directly."""
+    from mmpose.models.losses import KeypointMSELoss
+    from mmhtc.models.losses import BalancedEdgeLoss
+    torch.manual_seed(0)
+    model = NPPNet(dict(channels=8, num_cells=4, num_classes=20,
+                        num_keypoints=16, genotype=PAPER_GENOTYPE,
+                        num_fusion_layers=1)).eval()
+    samples = _training_samples()
+    x = torch.randn(2, 3, 32, 32)
+    with torch.no_grad():
+        losses = model.loss(x, samples)
+        out = model.network(x)
+    parsing = torch.stack([s.gt_sem_seg.data for s in samples])[:, 0]
+    edge = torch.stack([s.gt_edge_map.data for s in samples])[:, 0]
+    heatmaps = torch.stack([s.gt_fields.heatmaps for s in samples])
+    weights = torch.cat([s.gt_instance_labels.keypoint_weights for s in samples])
+    up = lambda m: torch.nn.functional.interpolate(  # noqa: E731
+        m, (32, 32), mode='bilinear', align_corners=False)
+    ce = sum(torch.nn.functional.cross_entropy(
+        up(stage['parsing']), parsing, ignore_index=255)
+        for stage in out.values())
+    mse = KeypointMSELoss(use_target_weight=True)
+    pose = sum(mse(stage['pose'], heatmaps, weights) for stage in out.values())
+    edge_loss = BalancedEdgeLoss()(up(out['initial']['edge']), edge)
+    torch.testing.assert_close(losses['raw_parsing'], ce)
+    torch.testing.assert_close(losses['raw_pose'], pose)
+    torch.testing.assert_close(losses['raw_edge'], edge_loss)
+
+
+def test_norm_cfg_reaches_every_norm_layer():
+    """SyncBN (the paper configs) replaces every BN; explicit BN is the
+    default network, output for output."""
+    syncbn = NPPNetwork(8, 4, 20, 16, genotype=PAPER_GENOTYPE,
+                        num_fusion_layers=1,
+                        norm_cfg=dict(type='SyncBN', requires_grad=True))
+    norms = [m for m in syncbn.modules()
+             if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    assert norms and all(isinstance(m, torch.nn.SyncBatchNorm) for m in norms)
+    nets = []
+    for norm_cfg in (None, dict(type='BN')):
+        torch.manual_seed(0)
+        nets.append(NPPNetwork(8, 4, 20, 16, genotype=PAPER_GENOTYPE,
+                               num_fusion_layers=1, norm_cfg=norm_cfg).eval())
+    x = torch.randn(1, 3, 32, 32)
+    with torch.no_grad():
+        a, b = nets[0](x), nets[1](x)
+    assert nets[0].state_dict().keys() == syncbn.state_dict().keys()
+    for stage in a:
+        for name in a[stage]:
+            assert torch.equal(a[stage][name], b[stage][name])

@@ -16,14 +16,37 @@ DEMO = osp.join(REPO_ROOT, 'configs', 'demo')
 STAGE1 = 'nppnet_search-encdec_c8-l4_1xb4-40it_synthetic-lip-64x64.py'
 STAGE2 = 'nppnet_search-interaction-fusion_c8-l4_1xb4-40it_synthetic-lip-64x64.py'
 RETRAIN = 'nppnet-searched_c8-l4_1xb8-200it_synthetic-lip-64x64.py'
+#: Three of the seven candidate operations (one of each kind: convolution,
+#: re-weighting, identity) for the tests whose point is not the search space.
+FEW_OPS = dict(encoder=('std3', 'se', 'skip'), decoder=('std3', 'se', 'skip'))
+
+
+def resize_inputs(cfg, size: int) -> None:
+    """Every input size of the pipelines, codecs and preprocessor becomes
+    ``size`` (heatmaps ``size / 4``)."""
+    if isinstance(cfg, dict):
+        for key, value in cfg.items():
+            if key == 'input_size' or (
+                    key in ('scale', 'size') and cfg.get('type') in (
+                        'Resize', 'SegDataPreProcessor')):
+                cfg[key] = (size, size)
+            elif key == 'heatmap_size':
+                cfg[key] = (size // 4, size // 4)
+            else:
+                resize_inputs(value, size)
+    elif isinstance(cfg, (list, tuple)):
+        for value in cfg:
+            resize_inputs(value, size)
 
 
 def demo_config(name: str, root: str, work_dir: str, iters: int = 2,
                 validate: bool = False, **network) -> Config:
-    """A demo config on the fixture's data, ``iters`` iterations of batch 2."""
+    """A demo config (C=8, L=4, one fusion layer) at 32 x 32 on the fixture's
+    data, ``iters`` iterations of batch 2."""
     cfg = Config.fromfile(osp.join(DEMO, name))
     cfg.work_dir = work_dir
     cfg.model.network.update(network)
+    resize_inputs(cfg, 32)
     train = cfg.train_dataloader
     train.batch_size = 2
     dataset = train.dataset.get('dataset', train.dataset)
@@ -49,12 +72,12 @@ def _changed(before, params) -> bool:
 
 
 @pytest.mark.parametrize('warmup, expected', [
-    (0, [('architecture', True, False), ('weights', False, True)]),
-    (1, [('weights', False, True)]),
+    (0, [('mutator', True, False), ('architecture', False, True)]),
+    (1, [('architecture', False, True)]),
 ])
 def test_steps_update_only_their_parameters(synthetic_lip, tmp_path, warmup,
                                             expected):
-    cfg = demo_config(STAGE1, synthetic_lip, str(tmp_path))
+    cfg = demo_config(STAGE1, synthetic_lip, str(tmp_path), op_names=FEW_OPS)
     cfg.model.train_cfg.warmup = warmup
     runner = Runner.from_cfg(cfg)
     model = runner.model
@@ -64,7 +87,7 @@ def test_steps_update_only_their_parameters(synthetic_lip, tmp_path, warmup,
     weights = [p for p in model.parameters() if id(p) not in arch_ids]
     assert arch and weights
     events = []
-    for name in ('architecture', 'weights'):
+    for name in ('mutator', 'architecture'):
         wrapper = wrappers[name]
 
         def update(loss, _original=wrapper.update_params, _name=name, **kw):
@@ -88,6 +111,10 @@ def test_search_derive_retrain_round_trip(synthetic_lip, tmp_path):
     assert set(genotype1) == {'encoder', 'decoder'}
 
     stage2 = str(tmp_path / 'stage2')
+    with pytest.raises(FileNotFoundError) as error:
+        Runner.from_cfg(demo_config(STAGE2, synthetic_lip, stage2))
+    assert 'model.network.genotype is not set' in str(error.value)
+    assert 'run configs/demo/' + STAGE1 in str(error.value)
     Runner.from_cfg(
         demo_config(STAGE2, synthetic_lip, stage2,
                     genotype=osp.join(stage1, 'genotype.yaml'))).train()
@@ -121,8 +148,9 @@ def test_search_derive_retrain_round_trip(synthetic_lip, tmp_path):
 
 
 def test_search_resume_is_exact(synthetic_lip, tmp_path):
-    """A search interrupted at iteration 2 and resumed (architecture parameters,
-    both optimizers, schedule position) logs the uninterrupted run's losses."""
+    """A search interrupted after iteration 1 and resumed (architecture
+    parameters, both optimizers' states, schedule position: the entropy starts
+    at iteration 2) logs the uninterrupted run's losses."""
     from mmhtc.apis import trust_local_checkpoints
     from mmhtc.apis.checkpoint import load_local_training_checkpoint
     from test_resume import LossRecorder
@@ -130,9 +158,9 @@ def test_search_resume_is_exact(synthetic_lip, tmp_path):
 
     def run(work_dir, **kwargs):
         cfg = demo_config(STAGE1, synthetic_lip, str(tmp_path / work_dir),
-                          iters=4)
-        cfg.model.train_cfg.update(warmup=1, entropy_from=3)
-        cfg.default_hooks.checkpoint.interval = 2
+                          iters=2, op_names=FEW_OPS)
+        cfg.model.train_cfg.update(warmup=0, entropy_from=1)
+        cfg.default_hooks.checkpoint.interval = 1
         cfg.randomness = dict(seed=0, deterministic=True)
         cfg.experiment_name = work_dir
         cfg.update(kwargs)
@@ -143,14 +171,16 @@ def test_search_resume_is_exact(synthetic_lip, tmp_path):
         return recorder.losses
 
     whole = run('whole')
-    path = str(tmp_path / 'whole' / 'iter_2.pth')
+    path = str(tmp_path / 'whole' / 'iter_1.pth')
     state = load_local_training_checkpoint(path)
-    assert set(state['optimizer']) == {'architecture', 'weights'}
+    assert set(state['optimizer']) == {'architecture', 'mutator'}
+    assert all(state['optimizer'][name]['state']
+               for name in ('architecture', 'mutator'))
     resumed = run('resumed', resume=True, load_from=path)
-    assert sorted(resumed) == [3, 4]
-    for it in (3, 4):
-        assert resumed[it] == whole[it], it
-    assert 'arch_loss_entropy' in whole[4] and 'arch_loss' in whole[2]
+    assert sorted(resumed) == [2]
+    assert resumed[2] == whole[2]
+    assert 'arch_loss' in whole[1] and 'arch_loss_entropy' not in whole[1]
+    assert 'arch_loss_entropy' in whole[2]
 
 
 def test_search_step_through_ddp_matches_the_model_alone(
@@ -164,7 +194,7 @@ def test_search_step_through_ddp_matches_the_model_alone(
     import torch.distributed as dist
     from mmengine.optim import build_optim_wrapper
     from mmengine.registry import MODEL_WRAPPERS
-    cfg = demo_config(STAGE1, synthetic_lip, str(tmp_path))
+    cfg = demo_config(STAGE1, synthetic_lip, str(tmp_path), op_names=FEW_OPS)
     cfg.model.train_cfg.warmup = 0
     runner = Runner.from_cfg(cfg)
     assert cfg.model_wrapper_cfg == dict(type='NPPNetSearchDDP')
@@ -202,3 +232,47 @@ def test_search_step_through_ddp_matches_the_model_alone(
             torch.testing.assert_close(ddp_vars[key], value)
     for (name, p), q in zip(bare.named_parameters(), module.parameters()):
         torch.testing.assert_close(q, p, msg=name)
+
+
+def test_derive_hook_keeps_the_best_validations_genotype(tmp_path):
+    """genotype.yaml and genotype_best.yaml hold the genotype of the best
+    validation (mIoU), genotype_last.yaml the latest; a later worse score does
+    not replace the best, and the end of training only rewrites the last."""
+    import logging
+    from types import SimpleNamespace
+
+    from mmhtc.engine.hooks.derive_genotype_hook import DeriveGenotypeHook
+    from mmhtc.models.nas import NPPNetwork
+    paper = load_genotype(osp.join(REPO_ROOT, 'configs', 'nppnet', 'genotypes',
+                                   'nppnet_lip_paper.yaml'))
+    torch.manual_seed(0)
+    network = NPPNetwork(8, 4, 20, 16, genotype=dict(encoder=paper['encoder']),
+                         search=('decoder', ))
+    hub = MessageHub.get_instance('derive_hook_test')
+    runner = SimpleNamespace(model=SimpleNamespace(network=network),
+                             work_dir=str(tmp_path), epoch=1, iter=0,
+                             message_hub=hub,
+                             logger=logging.getLogger('derive_hook_test'))
+    hook = DeriveGenotypeHook()
+    derived = []
+    for epoch, miou in ((1, 40.0), (2, 30.0)):
+        with torch.no_grad():
+            for arch in network.architecture().values():
+                arch.alpha.normal_()
+        runner.epoch = epoch
+        hook.after_val_epoch(runner, dict(mIoU=miou))
+        derived.append(network.derive())
+    assert derived[0] != derived[1]
+    with torch.no_grad():
+        for arch in network.architecture().values():
+            arch.alpha.normal_()
+    hook.after_train(runner)
+
+    def read(name):
+        return load_genotype(str(tmp_path / name))
+
+    assert read('genotype.yaml') == read('genotype_best.yaml') == derived[0]
+    assert read('genotype_1.yaml') == derived[0]
+    assert read('genotype_2.yaml') == derived[1]
+    assert read('genotype_last.yaml') == network.derive()
+    assert hub.get_info('genotype_best_score') == 40.0

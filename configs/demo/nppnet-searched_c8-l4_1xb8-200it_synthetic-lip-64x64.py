@@ -1,13 +1,14 @@
 # Retraining the architecture found by the two demo search stages on the synthetic
 # LIP data (C=8, L=4, 64 x 64; flip test), evaluating parsing and pose from the
-# same model.
+# same model. Pass stage 2's genotype.yaml with
+# --cfg-options model.network.genotype=PATH.
 _base_ = ['./nppnet_search-encdec_c8-l4_1xb4-40it_synthetic-lip-64x64.py']
 model = dict(
     network=dict(
         search=(),
-        genotype='work_dirs/'
-        'nppnet_search-interaction-fusion_c8-l4_1xb4-40it_synthetic-lip-64x64/'
-        'genotype.yaml'),
+        genotype=None,
+        genotype_from='configs/demo/'
+        'nppnet_search-interaction-fusion_c8-l4_1xb4-40it_synthetic-lip-64x64.py'),
     test_cfg=dict(flip=True))
 train_dataloader = dict(
     batch_size=8,

@@ -1,8 +1,8 @@
 # NPPNet's search on the synthetic LIP demo data at a CPU-sized scale (C=8, L=4,
 # 64 x 64 input, one fusion layer): stage 1, the encoder-decoder cells. The
 # schedule is the paper's in miniature, counted in iterations: 10 weight-only
-# warm-up iterations, the entropy regulariser from iteration 30; the derived
-# genotype is written to the work dir at the end.
+# warm-up iterations, the entropy regulariser from iteration 30 (the authors' scale);
+# the derived genotype is written to the work dir at the end. BN on one process.
 _base_ = [
     '../_base_/models/nppnet.py', '../_base_/datasets/synthetic_lip.py',
     '../_base_/schedules/nppnet_search_50e.py'
@@ -39,10 +39,15 @@ model = dict(
         channels=8,
         num_cells=4,
         num_fusion_layers=1,
-        search=('encoder', 'decoder')),
+        search=('encoder', 'decoder'),
+        norm_cfg=dict(type='BN')),
     aux_sigma=1.0,
     train_cfg=dict(
-        warmup=10, entropy_from=30, entropy_weight=1.0, by_epoch=False),
+        warmup=10,
+        entropy_from=30,
+        entropy_weight=0.25,
+        entropy_reduction='mean',
+        by_epoch=False),
     test_cfg=dict(scales=(1.0, ), flip=False))
 train_dataloader = dict(
     batch_size=4,

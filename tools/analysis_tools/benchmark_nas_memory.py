@@ -5,7 +5,8 @@ The two searchable networks (same size, same searched parts) run a forward and a
 backward pass of all their outputs on the same images. Memory is counted as in
 ``benchmark_hnl.py`` (allocator events on CPU, ``max_memory_allocated`` on CUDA):
 the peak over what was allocated before the step. Time is the median over
-``--repeats`` interleaved runs. The last line holds the ratios K=2 / K=1.
+``--repeats`` interleaved runs (``--repeats 0``: memory only). The last line
+holds the ratios K=2 / K=1.
 
 Usage:
     python tools/analysis_tools/benchmark_nas_memory.py [--stage encdec]
@@ -42,7 +43,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--cells', type=int, default=4, help='L')
     parser.add_argument('--size', type=int, default=128, help='H = W')
     parser.add_argument('--batch', type=int, default=2, help='batch size')
-    parser.add_argument('--repeats', type=int, default=3)
+    parser.add_argument('--repeats', type=int, default=3,
+                        help='timed runs per network (0: memory only)')
     parser.add_argument('--device', default='cpu')
     return parser.parse_args(argv)
 
@@ -85,8 +87,9 @@ def run(args: argparse.Namespace) -> Dict[int, Dict]:
             step(networks[k], images)
             synchronize(device)
             results[k]['times'].append(time.perf_counter() - start)
-    for k in results:
-        results[k]['time'] = statistics.median(results[k]['times'])
+    if args.repeats:
+        for k in results:
+            results[k]['time'] = statistics.median(results[k]['times'])
     return results
 
 
@@ -97,10 +100,12 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[int, Dict]:
           f' L={args.cells}, {args.batch} x 3 x {args.size} x {args.size}, '
           f'{args.device}')
     for k, r in results.items():
-        print(f'K={k}: peak {r["memory"] / 1e6:.1f} MB, time {r["time"]:.3f} s')
-    memory = results[2]['memory'] / results[1]['memory']
-    speed = results[2]['time'] / results[1]['time']
-    print(f'ratio K=2 / K=1: memory {memory:.3f}, time {speed:.3f}')
+        timing = f', time {r["time"]:.3f} s' if args.repeats else ''
+        print(f'K={k}: peak {r["memory"] / 1e6:.1f} MB{timing}')
+    ratios = f'memory {results[2]["memory"] / results[1]["memory"]:.3f}'
+    if args.repeats:
+        ratios += f', time {results[2]["time"] / results[1]["time"]:.3f}'
+    print(f'ratio K=2 / K=1: {ratios}')
     return results
 
 

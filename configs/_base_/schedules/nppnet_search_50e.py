@@ -1,6 +1,7 @@
-# One NPPNet search stage (Sec. 3.6 and 4.2): 50 epochs; the weights (Adam, lr 1e-3)
-# and the architecture parameters (Adam, lr 1e-3, betas (0.5, 0.999), weight decay
-# 1e-3, as PC-DARTS) updated alternately on the two halves of the training split;
+# One NPPNet search stage (Sec. 3.6 and 4.2): 50 epochs; the network weights
+# (`architecture`, Adam, lr 1e-3) and the architecture parameters (`mutator`, Adam,
+# lr 1e-3, betas (0.5, 0.999), weight decay 1e-3, as PC-DARTS; mmrazor's names)
+# updated alternately on the two halves of the training split;
 # both learning rates divided by 10 at epochs 35 and 45. The model's train_cfg sets
 # the weight-only warm-up and when the entropy regulariser E(A) starts. The
 # derived genotype is written to the work dir after each validation and at the end;
@@ -10,8 +11,8 @@
 _base_ = ['mmseg::_base_/default_runtime.py']
 optim_wrapper = dict(
     constructor='SearchOptimWrapperConstructor',
-    weights=dict(optimizer=dict(type='Adam', lr=1e-3)),
-    architecture=dict(
+    architecture=dict(optimizer=dict(type='Adam', lr=1e-3)),
+    mutator=dict(
         optimizer=dict(
             type='Adam', lr=1e-3, betas=(0.5, 0.999), weight_decay=1e-3)))
 param_scheduler = [

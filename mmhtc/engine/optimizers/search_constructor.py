@@ -11,16 +11,17 @@ from ...registry import OPTIM_WRAPPER_CONSTRUCTORS, register_into
 
 @register_into(*OPTIM_WRAPPER_CONSTRUCTORS)
 class SearchOptimWrapperConstructor:
-    """Builds an ``OptimWrapperDict`` with an ``architecture`` wrapper over the
-    model's architecture parameters (:class:`ArchitectureParameters`) and a
-    ``weights`` wrapper over every other parameter.
+    """Builds an ``OptimWrapperDict`` with a ``mutator`` wrapper over the
+    model's architecture parameters (:class:`ArchitectureParameters`) and an
+    ``architecture`` wrapper over every other parameter (the network weights),
+    the names of mmrazor's ``SeparateOptimWrapperConstructor``.
 
     Config::
 
         optim_wrapper = dict(
             constructor='SearchOptimWrapperConstructor',
-            weights=dict(optimizer=dict(type='Adam', lr=1e-3)),
-            architecture=dict(optimizer=dict(
+            architecture=dict(optimizer=dict(type='Adam', lr=1e-3)),
+            mutator=dict(optimizer=dict(
                 type='Adam', lr=1e-3, betas=(0.5, 0.999), weight_decay=1e-3)))
 
     Each entry is an optimizer wrapper config (``type`` defaults to
@@ -29,7 +30,7 @@ class SearchOptimWrapperConstructor:
 
     def __init__(self, optim_wrapper_cfg: dict,
                  paramwise_cfg: Optional[dict] = None) -> None:
-        missing = {'architecture', 'weights'} - set(optim_wrapper_cfg)
+        missing = {'architecture', 'mutator'} - set(optim_wrapper_cfg)
         if missing:
             raise ValueError('SearchOptimWrapperConstructor: optim_wrapper '
                              f'needs the entries {sorted(missing)}')
@@ -38,7 +39,7 @@ class SearchOptimWrapperConstructor:
                              'not supported')
         self.cfgs = {
             name: dict(optim_wrapper_cfg[name])
-            for name in ('architecture', 'weights')
+            for name in ('architecture', 'mutator')
         }
 
     def __call__(self, model: nn.Module) -> OptimWrapperDict:
@@ -48,8 +49,8 @@ class SearchOptimWrapperConstructor:
             raise ValueError('SearchOptimWrapperConstructor: the model has no '
                              'architecture parameters (no searched part)')
         arch_ids = {id(p) for p in arch}
-        params = dict(architecture=arch,
-                      weights=[
+        params = dict(mutator=arch,
+                      architecture=[
                           p for p in model.parameters()
                           if id(p) not in arch_ids and p.requires_grad
                       ])

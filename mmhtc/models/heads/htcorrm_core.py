@@ -9,6 +9,7 @@ from torch import Tensor, nn
 
 from ...registry import SEG_MODELS
 from ..layers import HeterogeneousNonLocal
+from ..utils import heatmap_weights
 
 TASKS = ('parsing', 'pose', 'edge')
 FUSIONS = ('hnl', 'concat', 'none')
@@ -230,18 +231,4 @@ class HTCorrMCore(BaseModule):
             pred = resize(pred, target.shape[2:], mode='bilinear',
                           align_corners=self.align_corners)
         return self.losses['pose'](pred, target,
-                                   self.heatmap_weights(data_samples, target))
-
-    @staticmethod
-    def heatmap_weights(data_samples: Sequence, target: Tensor) -> Tensor:
-        """Per-heatmap weights (B, K): the person's keypoint weights for
-        single-person samples; 1 for image-level heatmaps of several persons,
-        whose empty maps are informative too."""
-        weights = []
-        for sample in data_samples:
-            person = sample.gt_instance_labels.get('keypoint_weights')
-            if person is not None and len(person) == 1:
-                weights.append(person[0].to(target))
-            else:
-                weights.append(target.new_ones(target.shape[1]))
-        return torch.stack(weights)
+                                   heatmap_weights(data_samples, target))

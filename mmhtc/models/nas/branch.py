@@ -3,10 +3,11 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from torch import Tensor, nn
 
-from .cells import Cell, cell_edges
-from .genotype import NUM_DECODER_CELLS, NUM_LEVELS, PART_CELLS
+from .cells import Cell
 from .mixed_op import ArchitectureParameters
-from .operations import FactorizedReduce, ReLUConvBN
+from .operations import FactorizedReduce, ReLUConvBN, norm_layer
+from .structure import (CELL_NUM_INPUTS, NUM_DECODER_CELLS, NUM_LEVELS,
+                        PART_CELLS, cell_edges)
 
 
 class EncoderCell(nn.Module):
@@ -14,12 +15,14 @@ class EncoderCell(nn.Module):
     (B, 4C, ...). ``reduce_s0`` halves s0 when the previous cell reduced."""
 
     def __init__(self, in_channels: Tuple[int, int], channels: int,
-                 reduce_s0: bool, **cell_args) -> None:
+                 reduce_s0: bool, norm_cfg: Optional[dict],
+                 **cell_args) -> None:
         super().__init__()
-        self.pre0 = (FactorizedReduce(in_channels[0], channels)
-                     if reduce_s0 else ReLUConvBN(in_channels[0], channels, 1))
-        self.pre1 = ReLUConvBN(in_channels[1], channels, 1)
-        self.cell = Cell(channels, 2, **cell_args)
+        self.pre0 = (FactorizedReduce(in_channels[0], channels, norm_cfg)
+                     if reduce_s0 else ReLUConvBN(
+                         in_channels[0], channels, 1, norm_cfg=norm_cfg))
+        self.pre1 = ReLUConvBN(in_channels[1], channels, 1, norm_cfg=norm_cfg)
+        self.cell = Cell(channels, 2, norm_cfg=norm_cfg, **cell_args)
 
     def forward(self, s0: Tensor, s1: Tensor,
                 arch: Optional[ArchitectureParameters] = None) -> Tensor:
@@ -35,23 +38,28 @@ class EncoderDecoderBranch(nn.Module):
     1/32 with C, 2C, 4C and 8C channels. Decoding cell t takes the
     lower-resolution feature (level 3, then the previous decoding output) and the
     skip (level 2 - t), both projected to a quarter of the skip's channels, and
-    outputs the skip's size and channels: 4C at 1/16, 2C at 1/8, C at 1/4.
+    outputs the skip's size and channels: 4C at 1/16, 2C at 1/8, C at 1/4. The
+    three decoding cells share the branch's decoder genotype (or, searched, its
+    decoder architecture parameters); the other branch has its own.
 
     Args:
         channels: C.
         num_cells: L, a multiple of 4.
-        genotype: Per part ('encoder', 'decoder') this branch's cells, or None
-            for a part that is searched.
+        genotype: ``encoder``: this branch's ``normal`` and ``reduce`` cells;
+            ``decoder``: its decoding cell; None for a part that is searched.
         op_names: Per searched part, its candidate operations.
         partial_channels: K of the searched parts' mixed operations.
+        norm_cfg: Norm layer of the stem, projections and operations.
+            Default: BN.
     """
 
     def __init__(self,
                  channels: int,
                  num_cells: int,
-                 genotype: Dict[str, Optional[dict]],
+                 genotype: Dict[str, Optional[object]],
                  op_names: Dict[str, Sequence[str]],
-                 partial_channels: int = 2) -> None:
+                 partial_channels: int = 2,
+                 norm_cfg: Optional[dict] = None) -> None:
         super().__init__()
         if num_cells % 4 or num_cells <= 0:
             raise ValueError(f'EncoderDecoderBranch: num_cells must be a '
@@ -65,12 +73,13 @@ class EncoderDecoderBranch(nn.Module):
             if cells is None:
                 for name in PART_CELLS[part]:
                     self.arch[name] = ArchitectureParameters(
-                        cell_edges(2), len(op_names[part]))
+                        cell_edges(CELL_NUM_INPUTS[name]),
+                        len(op_names[part]))
         self.stem = nn.Sequential(
             nn.Conv2d(3, channels // 2, 3, 2, 1, bias=False),
-            nn.BatchNorm2d(channels // 2), nn.ReLU(inplace=True),
+            norm_layer(norm_cfg, channels // 2), nn.ReLU(inplace=True),
             nn.Conv2d(channels // 2, channels, 3, 2, 1, bias=False),
-            nn.BatchNorm2d(channels))
+            norm_layer(norm_cfg, channels))
         self.level_cells = num_cells // NUM_LEVELS
         self.cells = nn.ModuleList()
         c_pp, c_p, c_node, reduced = channels, channels, channels // 4, False
@@ -79,7 +88,7 @@ class EncoderDecoderBranch(nn.Module):
             if kind == 'reduce':
                 c_node *= 2
             self.cells.append(
-                EncoderCell((c_pp, c_p), c_node, reduced,
+                EncoderCell((c_pp, c_p), c_node, reduced, norm_cfg,
                             **self._cell_args('encoder', kind, op_names,
                                               partial_channels)))
             reduced = kind == 'reduce'
@@ -91,30 +100,26 @@ class EncoderDecoderBranch(nn.Module):
             skip = self.level_channels[NUM_LEVELS - 2 - t]
             self.decoder.append(
                 nn.ModuleDict(
-                    dict(pre0=ReLUConvBN(low, skip // 4, 1),
-                         pre1=ReLUConvBN(skip, skip // 4, 1),
+                    dict(pre0=ReLUConvBN(low, skip // 4, 1,
+                                         norm_cfg=norm_cfg),
+                         pre1=ReLUConvBN(skip, skip // 4, 1,
+                                         norm_cfg=norm_cfg),
                          cell=Cell(
-                             skip // 4, 2,
-                             **self._cell_args('decoder',
-                                               self.decoder_cell_name(t),
+                             skip // 4, 2, norm_cfg=norm_cfg,
+                             **self._cell_args('decoder', 'upsample',
                                                op_names, partial_channels)))))
-
-    @staticmethod
-    def decoder_cell_name(t: int) -> str:
-        """The genotype cell of decoding cell t."""
-        return 'upsample1' if t == 0 else 'upsample2'
 
     @property
     def out_channels(self) -> List[int]:
         """Channels of the 7 features: 4 levels, then 3 decoder outputs."""
         return self.level_channels + self.level_channels[-2::-1]
 
-    def _cell_args(self, part: str, name: str, op_names, k: int) -> dict:
-        kind = 'upsample' if part == 'decoder' else name
+    def _cell_args(self, part: str, kind: str, op_names, k: int) -> dict:
         cells = self.genotype[part]
         if cells is None:
             return dict(kind=kind, op_names=op_names[part], partial_channels=k)
-        return dict(kind=kind, genotype=cells[name])
+        return dict(kind=kind,
+                    genotype=cells if part == 'decoder' else cells[kind])
 
     def _arch(self, name: str) -> Optional[ArchitectureParameters]:
         return self.arch[name] if name in self.arch else None
@@ -138,4 +143,4 @@ class EncoderDecoderBranch(nn.Module):
         """Decoding cell t on the low-resolution feature and the skip."""
         decoder = self.decoder[t]
         return decoder['cell']([decoder['pre0'](low), decoder['pre1'](skip)],
-                               self._arch(self.decoder_cell_name(t)))
+                               self._arch('upsample'))

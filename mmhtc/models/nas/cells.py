@@ -1,5 +1,5 @@
 """DARTS-style cells: searchable (mixed operations) or fixed (from a genotype)."""
-from typing import List, Optional, Sequence, Tuple
+from typing import Optional, Sequence, Tuple
 
 import torch
 from torch import Tensor, nn
@@ -7,14 +7,7 @@ from torch.nn import functional as F
 
 from .mixed_op import ArchitectureParameters, MixedOp
 from .operations import build_op
-
-#: Intermediate nodes of every cell.
-NUM_NODES = 4
-
-
-def cell_edges(num_inputs: int) -> List[int]:
-    """Incoming edges of each node: node k reads the inputs and nodes 0..k-1."""
-    return [num_inputs + k for k in range(NUM_NODES)]
+from .structure import NUM_NODES, cell_edges
 
 
 class Cell(nn.Module):
@@ -43,6 +36,7 @@ class Cell(nn.Module):
         genotype: The fixed cell's 8 (op, state) pairs, or None to search.
         op_names: Candidate operations of a searchable cell.
         partial_channels: K of the mixed operations.
+        norm_cfg: Norm layer of the operations. Default: BN.
     """
 
     def __init__(self,
@@ -51,7 +45,8 @@ class Cell(nn.Module):
                  kind: str = 'normal',
                  genotype: Optional[Sequence[Tuple[str, int]]] = None,
                  op_names: Sequence[str] = (),
-                 partial_channels: int = 2) -> None:
+                 partial_channels: int = 2,
+                 norm_cfg: Optional[dict] = None) -> None:
         super().__init__()
         if kind not in ('normal', 'reduce', 'upsample'):
             raise ValueError(f'Cell: unknown kind {kind!r}')
@@ -62,12 +57,13 @@ class Cell(nn.Module):
             self.edges = [(k, j) for k, n in enumerate(cell_edges(num_inputs))
                           for j in range(n)]
             self.ops = nn.ModuleList(
-                MixedOp(channels, op_names, self._stride(j), partial_channels)
+                MixedOp(channels, op_names, self._stride(j), partial_channels,
+                        norm_cfg)
                 for _, j in self.edges)
         else:
             self.edges = [(i // 2, int(j)) for i, (_, j) in enumerate(genotype)]
             self.ops = nn.ModuleList(
-                build_op(name, channels, self._stride(int(j)))
+                build_op(name, channels, self._stride(int(j)), norm_cfg)
                 for name, j in genotype)
 
     def _stride(self, state: int) -> int:

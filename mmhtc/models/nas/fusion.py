@@ -2,48 +2,64 @@
 from typing import Dict, Optional, Sequence, Tuple
 
 import torch
-from mmcv.cnn import ConvModule
 from torch import Tensor, nn
 
-from .cells import NUM_NODES, Cell, cell_edges
+from .cells import Cell
 from .mixed_op import ArchitectureParameters
-
-#: The inputs of each fusion cell, in genotype order.
-CELL_INPUTS = dict(pose=('pose_aux', 'pose', 'parsing'),
-                   par=('edge', 'pose', 'parsing'))
+from .operations import ReLUConvBN
+from .structure import (CELL_NUM_INPUTS, FUSION_INPUT_NAMES,
+                        FUSION_OUTPUT_NAMES, NUM_NODES, cell_edges)
 
 
 class FusionCell(nn.Module):
-    """A pose or parsing cell: 3 inputs, 4 nodes, two outputs (the concatenated
-    nodes, 4C, and the concatenated inputs, 3C), merged by a 1 x 1 convolution
-    + BN + ReLU into the next C-channel task feature."""
+    """A pose or parsing cell with two outputs.
 
-    def __init__(self, channels: int, **cell_args) -> None:
+    Each of the 3 inputs (B, C_i, H, W) is projected to C channels by a 1 x 1
+    ReLU-conv-BN (as in the authors' release); the cell's 4 nodes are computed
+    on the projections. Outputs: the concatenated nodes (B, 4C, H, W), the next
+    pose (parsing) feature, and the concatenated projected inputs
+    (B, 3C, H, W), the next pose-auxiliary (edge) feature.
+
+    Args:
+        in_channels: Channels of the 3 inputs.
+        channels: C.
+        norm_cfg: Norm layer of the projections and operations. Default: BN.
+        **cell_args: :class:`Cell` arguments (genotype, or op_names and
+            partial_channels).
+    """
+
+    def __init__(self, in_channels: Sequence[int], channels: int,
+                 norm_cfg: Optional[dict] = None, **cell_args) -> None:
         super().__init__()
-        self.cell = Cell(channels, 3, 'normal', **cell_args)
-        self.merge = ConvModule((NUM_NODES + 3) * channels, channels, 1,
-                                norm_cfg=dict(type='BN'))
+        self.pre = nn.ModuleList(
+            ReLUConvBN(c, channels, 1, norm_cfg=norm_cfg) for c in in_channels)
+        self.cell = Cell(channels, len(in_channels), 'normal',
+                         norm_cfg=norm_cfg, **cell_args)
 
     def forward(self, inputs: Sequence[Tensor],
-                arch: Optional[ArchitectureParameters]) -> Tensor:
-        nodes = self.cell(inputs, arch)
-        return self.merge(torch.cat([nodes, *inputs], 1))
+                arch: Optional[ArchitectureParameters]
+                ) -> Tuple[Tensor, Tensor]:
+        """3 inputs -> (nodes (B, 4C, H, W), inputs (B, 3C, H, W))."""
+        projected = [pre(x) for pre, x in zip(self.pre, inputs)]
+        return self.cell(projected, arch), torch.cat(projected, 1)
 
 
 class Fusion(nn.Module):
     """``num_layers`` layers of a pose cell and a parsing cell.
 
-    Layer l updates the pose feature from (pose-aux, pose, parsing) and the
-    parsing feature from (edge, pose, parsing); the auxiliary features stay.
-    Cells of one type share their genotype (or, when searched, architecture
-    parameters).
+    Layer l reads the four features of layer l - 1 (the high-level features for
+    l = 0): the pose cell (pose-aux, pose, parsing) gives the next pose (its
+    nodes) and pose-aux (its inputs) features, the parsing cell (edge, pose,
+    parsing) the next parsing and edge features. Cells of one type share their
+    genotype (or, when searched, architecture parameters).
 
     Args:
-        channels: C of the four high-level features.
+        channels: C, channels of the high-level features and of the cells.
         num_layers: Stacked layers (pose and parsing cells each).
         genotype: ``pose`` and ``par`` cells, or None to search.
         op_names: Candidate operations when searching.
         partial_channels: K of the mixed operations.
+        norm_cfg: Norm layer. Default: BN.
     """
 
     def __init__(self,
@@ -51,33 +67,43 @@ class Fusion(nn.Module):
                  num_layers: int = 3,
                  genotype: Optional[Dict] = None,
                  op_names: Sequence[str] = (),
-                 partial_channels: int = 2) -> None:
+                 partial_channels: int = 2,
+                 norm_cfg: Optional[dict] = None) -> None:
         super().__init__()
         self.arch = nn.ModuleDict()
-        self.layers = nn.ModuleList()
-        for name in CELL_INPUTS:
-            if genotype is None:
+        if genotype is None:
+            for name in FUSION_INPUT_NAMES:
                 self.arch[name] = ArchitectureParameters(
-                    cell_edges(3), len(op_names))
+                    cell_edges(CELL_NUM_INPUTS[name]), len(op_names))
+        feature_channels = dict(pose=channels, pose_aux=channels,
+                                parsing=channels, edge=channels)
+        self.layers = nn.ModuleList()
         for _ in range(num_layers):
-            self.layers.append(
-                nn.ModuleDict({
-                    name: FusionCell(
-                        channels,
-                        **(dict(op_names=op_names,
-                                partial_channels=partial_channels)
-                           if genotype is None else dict(
-                               genotype=genotype[name])))
-                    for name in CELL_INPUTS
-                }))
+            layer = nn.ModuleDict()
+            for name, inputs in FUSION_INPUT_NAMES.items():
+                cell_args = (dict(op_names=op_names,
+                                  partial_channels=partial_channels)
+                             if genotype is None else dict(
+                                 genotype=genotype[name]))
+                layer[name] = FusionCell(
+                    [feature_channels[n] for n in inputs], channels, norm_cfg,
+                    **cell_args)
+            self.layers.append(layer)
+            for name, inputs in FUSION_INPUT_NAMES.items():
+                nodes, passed = FUSION_OUTPUT_NAMES[name]
+                feature_channels[nodes] = NUM_NODES * channels
+                feature_channels[passed] = len(inputs) * channels
+        #: Channels of the four output features.
+        self.out_channels = feature_channels
 
-    def forward(self, feats: Dict[str, Tensor]) -> Tuple[Tensor, Tensor]:
-        """High-level features (B, C, H, W) by name -> fused (pose, parsing)."""
-        feats = dict(feats)
+    def forward(self, feats: Dict[str, Tensor]) -> Dict[str, Tensor]:
+        """The four high-level features (B, C, H, W) by name -> the fused ones
+        (channels in :attr:`out_channels`)."""
         for layer in self.layers:
-            pose = layer['pose']([feats[n] for n in CELL_INPUTS['pose']],
-                                 self.arch['pose'] if self.arch else None)
-            parsing = layer['par']([feats[n] for n in CELL_INPUTS['par']],
-                                   self.arch['par'] if self.arch else None)
-            feats.update(pose=pose, parsing=parsing)
-        return feats['pose'], feats['parsing']
+            fused = {}
+            for name, inputs in FUSION_INPUT_NAMES.items():
+                arch = self.arch[name] if name in self.arch else None
+                outputs = layer[name]([feats[n] for n in inputs], arch)
+                fused.update(zip(FUSION_OUTPUT_NAMES[name], outputs))
+            feats = fused
+        return feats

@@ -1,18 +1,20 @@
-"""NPPNet genotypes: reading, checking and writing YAML files, and deriving them
-from architecture parameters (NPPNet Sec. 4.3).
+"""NPPNet genotype files: reading, checking and writing YAML, and deriving
+genotypes from architecture parameters (NPPNet Sec. 4.3).
 
 A genotype is a dict with up to four parts (format of
 ``configs/nppnet/genotypes/nppnet_lip_paper.yaml``):
 
-- ``encoder``: per branch (``pose``, ``parsing``) the ``normal`` and ``reduce``
-  cells; ``decoder``: per branch the ``upsample1`` cell (first decoding cell) and
-  ``upsample2`` cell (the other two). A part without branch keys is used by both
-  branches (the published architecture). A cell is 8 ``[op, state]`` pairs: node k
-  sums pairs 2k and 2k+1; states are the inputs, then the nodes.
+- ``encoder``: the ``normal`` and ``reduce`` cells, used by both branches (the
+  published architecture), or per branch (``pose``, ``parsing``) its own two.
+- ``decoder``: per branch (``pose``, ``parsing``) the cell of its three decoding
+  cells (the authors' ``upsample1`` and ``upsample2``).
 - ``interaction``: ``task1`` (encoder, pose <- parsing), ``task2`` (encoder,
   parsing <- pose), ``task3`` (decoder, pose <- parsing), ``task4`` (decoder,
   parsing <- pose): per target node a list of ``[op, source]`` pairs.
 - ``fusion``: the ``pose`` and ``par`` cells (3 inputs).
+
+A cell is 8 ``[op, state]`` pairs: node k sums pairs 2k and 2k+1; states are the
+inputs, then the nodes.
 """
 import copy
 import os.path as osp
@@ -20,31 +22,11 @@ from typing import Dict, List, Sequence, Union
 
 import yaml
 
-from .cells import NUM_NODES, cell_edges
 from .mixed_op import ArchitectureParameters
 from .operations import OPS
-
-BRANCHES = ('pose', 'parsing')
-CELL_INPUTS = dict(normal=2, reduce=2, upsample1=2, upsample2=2, pose=3, par=3)
-PART_CELLS = dict(encoder=('normal', 'reduce'),
-                  decoder=('upsample1', 'upsample2'),
-                  fusion=('pose', 'par'))
-#: Interaction task -> (stage, target branch); sources are the other branch's.
-INTERACTION_TASKS = dict(task1=('encoder', 'pose'),
-                         task2=('encoder', 'parsing'),
-                         task3=('decoder', 'pose'),
-                         task4=('decoder', 'parsing'))
-#: Encoder levels and decoder outputs of a branch (the 7 interaction sources).
-NUM_LEVELS, NUM_DECODER_CELLS = 4, 3
-
-
-def interaction_sources(stage: str) -> List[int]:
-    """Sources each target node may read: encoder level t reads the other
-    branch's levels 0..t; decoder output t reads its 4 levels and decoder
-    outputs 0..t."""
-    if stage == 'encoder':
-        return [t + 1 for t in range(NUM_LEVELS)]
-    return [NUM_LEVELS + t + 1 for t in range(NUM_DECODER_CELLS)]
+from .structure import (BRANCHES, CELL_NUM_INPUTS, INTERACTION_TASKS,
+                        NUM_NODES, PART_CELLS, cell_edges,
+                        interaction_sources)
 
 
 class GenotypeError(ValueError):
@@ -89,7 +71,8 @@ def _check_keys(table, allowed: Sequence[str], where: str) -> None:
 def _check_cells(table, part: str, where: str) -> Dict[str, List]:
     _check_keys(table, PART_CELLS[part], where)
     return {
-        name: _check_cell(table[name], f'{where}.{name}', CELL_INPUTS[name])
+        name: _check_cell(table[name], f'{where}.{name}',
+                          CELL_NUM_INPUTS[name])
         for name in PART_CELLS[part]
     }
 
@@ -116,14 +99,14 @@ def _check_interaction(table, where: str) -> Dict[str, List]:
 
 
 def check_genotype(genotype: dict, source: str = 'genotype') -> dict:
-    """Validate a genotype and give every branch its own encoder and decoder.
+    """Validate a genotype and give every branch its own encoder cells.
 
     Args:
         genotype: The parsed genotype.
         source: Name used in error messages (the file).
 
     Returns:
-        dict: the genotype with ``encoder`` / ``decoder`` keyed by branch.
+        dict: the genotype with ``encoder`` keyed by branch.
 
     Raises:
         GenotypeError: naming ``source`` and the key of the first problem.
@@ -137,18 +120,23 @@ def check_genotype(genotype: dict, source: str = 'genotype') -> dict:
         raise GenotypeError(f'{source}: unknown parts {sorted(unknown)}; '
                             f'expected some of {list(parts)}')
     checked = {}
-    for part in ('encoder', 'decoder'):
-        if part not in genotype:
-            continue
-        table = genotype[part]
-        if isinstance(table, dict) and set(table) <= set(PART_CELLS[part]):
-            cells = _check_cells(table, part, f'{source}: {part}')
-            checked[part] = {b: copy.deepcopy(cells) for b in BRANCHES}
-            continue
-        _check_keys(table, BRANCHES, f'{source}: {part}')
-        checked[part] = {
-            branch: _check_cells(table[branch], part,
-                                 f'{source}: {part}.{branch}')
+    if 'encoder' in genotype:
+        table = genotype['encoder']
+        if isinstance(table, dict) and set(table) <= set(PART_CELLS['encoder']):
+            cells = _check_cells(table, 'encoder', f'{source}: encoder')
+            table = {b: copy.deepcopy(cells) for b in BRANCHES}
+        _check_keys(table, BRANCHES, f'{source}: encoder')
+        checked['encoder'] = {
+            branch: _check_cells(table[branch], 'encoder',
+                                 f'{source}: encoder.{branch}')
+            for branch in BRANCHES
+        }
+    if 'decoder' in genotype:
+        _check_keys(genotype['decoder'], BRANCHES, f'{source}: decoder')
+        checked['decoder'] = {
+            branch: _check_cell(genotype['decoder'][branch],
+                                f'{source}: decoder.{branch}',
+                                CELL_NUM_INPUTS['upsample'])
             for branch in BRANCHES
         }
     if 'interaction' in genotype:

@@ -6,20 +6,20 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from .mixed_op import ArchitectureParameters, MixedOp
-from .operations import build_op
+from .operations import build_op, norm_layer
 
 
 class InteractionEdge(nn.Module):
     """An operation on a source feature, resized to the target's size and mapped
-    to its channels by a 1 x 1 convolution + BN when they differ."""
+    to its channels by a 1 x 1 convolution + norm layer when they differ."""
 
-    def __init__(self, op: nn.Module, in_channels: int,
-                 out_channels: int) -> None:
+    def __init__(self, op: nn.Module, in_channels: int, out_channels: int,
+                 norm_cfg: Optional[dict] = None) -> None:
         super().__init__()
         self.op = op
         self.project = None if in_channels == out_channels else nn.Sequential(
             nn.Conv2d(in_channels, out_channels, 1, bias=False),
-            nn.BatchNorm2d(out_channels))
+            norm_layer(norm_cfg, out_channels))
 
     def forward(self, x: Tensor, size, weights: Optional[Tensor] = None):
         y = self.op(x) if weights is None else self.op(x, weights)
@@ -45,6 +45,7 @@ class Interaction(nn.Module):
         genotype: The fixed interaction, or None to search.
         op_names: Candidate operations when searching.
         partial_channels: K of the mixed operations.
+        norm_cfg: Norm layer of the operations and projections. Default: BN.
     """
 
     def __init__(self,
@@ -53,7 +54,8 @@ class Interaction(nn.Module):
                  num_sources: Sequence[int],
                  genotype: Optional[Sequence] = None,
                  op_names: Sequence[str] = (),
-                 partial_channels: int = 2) -> None:
+                 partial_channels: int = 2,
+                 norm_cfg: Optional[dict] = None) -> None:
         super().__init__()
         self.searchable = genotype is None
         self.arch = ArchitectureParameters(
@@ -66,9 +68,10 @@ class Interaction(nn.Module):
             edges = nn.ModuleList()
             for name, j in pairs:
                 c = source_channels[j]
-                op = (MixedOp(c, op_names, 1, partial_channels)
-                      if self.searchable else build_op(name, c))
-                edges.append(InteractionEdge(op, c, target_channels[t]))
+                op = (MixedOp(c, op_names, 1, partial_channels, norm_cfg)
+                      if self.searchable else build_op(name, c, 1, norm_cfg))
+                edges.append(
+                    InteractionEdge(op, c, target_channels[t], norm_cfg))
             self.nodes.append(edges)
 
     def forward(self, t: int, target: Tensor,

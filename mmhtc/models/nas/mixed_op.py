@@ -1,5 +1,6 @@
 """PC-DARTS choices: architecture parameters and the partial-channel mixed op."""
-from typing import Sequence
+import math
+from typing import Optional, Sequence
 
 import torch
 from torch import Tensor, nn
@@ -44,10 +45,22 @@ class ArchitectureParameters(nn.Module):
         """The contribution of each operation of each edge (eq. 2): (E, O)."""
         return self.edge_weights()[:, None] * self.op_weights()
 
-    def entropy(self) -> Tensor:
-        """E(A) of eq. 8: the summed entropy of softmax(alpha) of every edge."""
+    def entropy(self, reduction: str = 'sum') -> Tensor:
+        """E(A) of eq. 8 over the edges' softmax(alpha), in nats.
+
+        Args:
+            reduction: 'sum' (eq. 8 as written: the summed entropy of every
+                edge) or 'mean' (the authors' release: the mean over the edges
+                of the entropy divided by its maximum, ln O, so in [0, 1]).
+        """
         p = self.op_weights()
-        return -(p * F.log_softmax(self.alpha, dim=-1)).sum()
+        per_edge = -(p * F.log_softmax(self.alpha, dim=-1)).sum(-1)
+        if reduction == 'sum':
+            return per_edge.sum()
+        if reduction == 'mean':
+            return per_edge.mean() / math.log(self.alpha.shape[1])
+        raise ValueError(f"ArchitectureParameters: entropy reduction must be "
+                         f"'sum' or 'mean', got {reduction!r}")
 
 
 def channel_shuffle(x: Tensor, groups: int) -> Tensor:
@@ -70,13 +83,15 @@ class MixedOp(nn.Module):
         op_names: The candidate operations.
         stride: 1 or 2.
         partial_channels: K.
+        norm_cfg: Norm layer of the operations. Default: BN.
     """
 
     def __init__(self,
                  channels: int,
                  op_names: Sequence[str],
                  stride: int = 1,
-                 partial_channels: int = 2) -> None:
+                 partial_channels: int = 2,
+                 norm_cfg: Optional[dict] = None) -> None:
         super().__init__()
         if channels % partial_channels:
             raise ValueError(f'MixedOp: {channels} channels are not divisible '
@@ -84,7 +99,7 @@ class MixedOp(nn.Module):
         self.k = partial_channels
         self.stride = stride
         self.ops = nn.ModuleList(
-            build_op(name, channels // partial_channels, stride)
+            build_op(name, channels // partial_channels, stride, norm_cfg)
             for name in op_names)
 
     def forward(self, x: Tensor, weights: Tensor) -> Tensor:

@@ -1,4 +1,5 @@
 """The NPPNet network: two branches, their interaction, heads and fusion."""
+import os.path as osp
 from typing import Dict, Optional, Sequence, Union
 
 import torch
@@ -9,18 +10,16 @@ from torch.nn import functional as F
 
 from ...registry import SEG_MODELS
 from .branch import EncoderDecoderBranch
-from .fusion import CELL_INPUTS, Fusion
-from .genotype import (BRANCHES, INTERACTION_TASKS, NUM_DECODER_CELLS,
-                       NUM_LEVELS, PART_CELLS, derive_cell,
-                       derive_interaction, interaction_sources, load_genotype)
+from .fusion import Fusion
+from .genotype import derive_cell, derive_interaction, load_genotype
 from .interaction import Interaction
 from .mixed_op import ArchitectureParameters
 from .operations import ENCODER_DECODER_OPS, INTERACTION_FUSION_OPS
+from .structure import (BRANCHES, CELL_NUM_INPUTS, FUSION_INPUT_NAMES,
+                        HIGH_LEVEL, INTERACTION_TASKS, NUM_DECODER_CELLS,
+                        NUM_LEVELS, PART_CELLS, interaction_sources)
 
 PARTS = ('encoder', 'decoder', 'interaction', 'fusion')
-#: The high-level features and the branch each comes from.
-HIGH_LEVEL = dict(pose='pose', pose_aux='pose', parsing='parsing',
-                  edge='parsing')
 
 
 @SEG_MODELS.register_module()
@@ -34,14 +33,20 @@ class NPPNetwork(BaseModule):
     resized to 1/4 and concatenated, give through 1 x 1 convolutions the
     high-level features FH (C channels): pose and pose-auxiliary from the pose
     branch, parsing and edge from the parsing branch (eq. 6), and 1 x 1 predictors
-    give the initial predictions. The fusion (when present) refines the pose and
-    parsing features into the final predictions.
+    give the initial predictions. The fusion (when present) refines the four
+    features; 1 x 1 predictors on its pose and parsing features give the final
+    predictions.
 
     Args:
         channels: C.
         num_cells: L, encoder cells per branch.
         num_classes: Parsing classes. num_keypoints: Joints.
         genotype: A genotype file or dict (:mod:`.genotype`) for the fixed parts.
+        genotype_from: The config of the search stage that writes the genotype
+            (its work dir's ``genotype.yaml``), for configs that retrain or
+            continue it: ``genotype`` must then be given (``--cfg-options
+            model.network.genotype=PATH``) and exist, else the error names the
+            key, the file and this config.
         search: The searched parts, from 'encoder', 'decoder', 'interaction',
             'fusion'. The encoder and decoder are searched or in the genotype;
             the interaction and fusion are searched, in the genotype, or absent.
@@ -51,6 +56,9 @@ class NPPNetwork(BaseModule):
         partial_channels: K of PC-DARTS. Default: 2.
         head_levels: Which of the 7 features form FH (paper eq. 6: the decoder
             outputs 4, 5, 6; the authors' code adds encoder level 0).
+        norm_cfg: Norm layer of every part. Default: BN (the paper configs
+            use SyncBN).
+        align_corners: Of the bilinear resizing to 1/4 for FH. Default: False.
     """
 
     def __init__(self,
@@ -59,13 +67,17 @@ class NPPNetwork(BaseModule):
                  num_classes: int,
                  num_keypoints: int,
                  genotype: Union[str, dict, None] = None,
+                 genotype_from: Optional[str] = None,
                  search: Sequence[str] = (),
                  num_fusion_layers: int = 3,
                  op_names: Optional[Dict[str, Sequence[str]]] = None,
                  partial_channels: int = 2,
                  head_levels: Sequence[int] = (4, 5, 6),
+                 norm_cfg: Optional[dict] = None,
+                 align_corners: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        self._check_genotype_given(genotype, genotype_from)
         genotype = load_genotype(genotype)
         self._check(genotype, search)
         self.search = tuple(search)
@@ -80,12 +92,14 @@ class NPPNetwork(BaseModule):
         self.op_names = {k: tuple(v) for k, v in self.op_names.items()}
         self.partial_channels = partial_channels
         self.head_levels = tuple(head_levels)
+        self.align_corners = align_corners
+        norm_cfg = norm_cfg or dict(type='BN')
         self.branches = nn.ModuleDict({
             b: EncoderDecoderBranch(
                 channels, num_cells, {
                     part: None if part in search else genotype[part][b]
                     for part in ('encoder', 'decoder')
-                }, self.op_names, partial_channels)
+                }, self.op_names, partial_channels, norm_cfg)
             for b in BRANCHES
         })
         feature_channels = self.branches['pose'].out_channels
@@ -99,10 +113,11 @@ class NPPNetwork(BaseModule):
                     interaction_sources(stage),
                     None if 'interaction' in search else
                     genotype['interaction'][task],
-                    self.op_names['interaction'], partial_channels)
+                    self.op_names['interaction'], partial_channels,
+                    norm_cfg)
         head_in = sum(feature_channels[i] for i in self.head_levels)
         self.high_level = nn.ModuleDict({
-            name: ConvModule(head_in, channels, 1, norm_cfg=dict(type='BN'))
+            name: ConvModule(head_in, channels, 1, norm_cfg=norm_cfg)
             for name in HIGH_LEVEL
         })
         out = dict(pose=num_keypoints, pose_aux=num_keypoints,
@@ -114,11 +129,26 @@ class NPPNetwork(BaseModule):
             self.fusion = Fusion(
                 channels, num_fusion_layers,
                 None if 'fusion' in search else genotype['fusion'],
-                self.op_names['fusion'], partial_channels)
+                self.op_names['fusion'], partial_channels, norm_cfg)
             self.final = nn.ModuleDict({
-                name: nn.Conv2d(channels, out[name], 1)
+                name: nn.Conv2d(self.fusion.out_channels[name], out[name], 1)
                 for name in ('pose', 'parsing')
             })
+
+    @staticmethod
+    def _check_genotype_given(genotype, genotype_from: Optional[str]) -> None:
+        if genotype_from is None or isinstance(genotype, dict):
+            return
+        if genotype is None:
+            problem = 'is not set'
+        elif not osp.isfile(genotype):
+            problem = f'names a missing file: {genotype}'
+        else:
+            return
+        raise FileNotFoundError(
+            f'NPPNetwork: model.network.genotype {problem}; run {genotype_from} '
+            'first and pass the genotype.yaml of its work dir with '
+            '--cfg-options model.network.genotype=PATH')
 
     @staticmethod
     def _check(genotype: dict, search: Sequence[str]) -> None:
@@ -178,7 +208,7 @@ class NPPNetwork(BaseModule):
         for name, branch in HIGH_LEVEL.items():
             levels = [
                 F.interpolate(feats[branch][i], size, mode='bilinear',
-                              align_corners=False)
+                              align_corners=self.align_corners)
                 if feats[branch][i].shape[2:] != size else feats[branch][i]
                 for i in self.head_levels
             ]
@@ -186,10 +216,12 @@ class NPPNetwork(BaseModule):
         initial = {name: head(high[name]) for name, head in self.initial.items()}
         if self.fusion is None:
             return dict(initial=initial)
-        pose, parsing = self.fusion({n: high[n] for n in HIGH_LEVEL})
+        fused = self.fusion(high)
         return dict(initial=initial,
-                    final=dict(pose=self.final['pose'](pose),
-                               parsing=self.final['parsing'](parsing)))
+                    final={
+                        name: head(fused[name])
+                        for name, head in self.final.items()
+                    })
 
     def architecture(self) -> Dict[str, ArchitectureParameters]:
         """The architecture parameters of the searched parts by dotted name."""
@@ -199,25 +231,38 @@ class NPPNetwork(BaseModule):
             if isinstance(module, ArchitectureParameters)
         }
 
-    def entropy(self) -> Tensor:
-        """E(A) (eq. 8) over every searched part."""
-        return sum(arch.entropy() for arch in self.architecture().values())
+    def entropy(self, reduction: str = 'sum') -> Tensor:
+        """E(A) (eq. 8) over every searched part: with ``reduction='sum'`` the
+        summed entropy of every edge (eq. 8 as written), with 'mean' the mean
+        over the architecture tensors of their mean normalised entropy (the
+        authors' release; see :meth:`ArchitectureParameters.entropy`)."""
+        values = [arch.entropy(reduction)
+                  for arch in self.architecture().values()]
+        total = sum(values)
+        return total / len(values) if reduction == 'mean' else total
 
     def derive(self, threshold: float = 0.7, max_ops: int = 4) -> dict:
         """The whole genotype: the fixed parts as given, the searched ones derived
         by the DARTS rule for cells and the interaction rule (``threshold``,
         ``max_ops``) for interactions."""
         genotype = dict(self.genotype)
-        for part in ('encoder', 'decoder'):
-            if part in self.search:
-                genotype[part] = {
-                    b: {
-                        name: derive_cell(self.branches[b].arch[name],
-                                          self.op_names[part], 2)
-                        for name in PART_CELLS[part]
-                    }
-                    for b in BRANCHES
+        if 'encoder' in self.search:
+            genotype['encoder'] = {
+                b: {
+                    name: derive_cell(self.branches[b].arch[name],
+                                      self.op_names['encoder'],
+                                      CELL_NUM_INPUTS[name])
+                    for name in PART_CELLS['encoder']
                 }
+                for b in BRANCHES
+            }
+        if 'decoder' in self.search:
+            genotype['decoder'] = {
+                b: derive_cell(self.branches[b].arch['upsample'],
+                               self.op_names['decoder'],
+                               CELL_NUM_INPUTS['upsample'])
+                for b in BRANCHES
+            }
         if 'interaction' in self.search:
             genotype['interaction'] = {
                 task: derive_interaction(self.interactions[task].arch,
@@ -228,7 +273,8 @@ class NPPNetwork(BaseModule):
         if 'fusion' in self.search:
             genotype['fusion'] = {
                 name: derive_cell(self.fusion.arch[name],
-                                  self.op_names['fusion'], 3)
-                for name in CELL_INPUTS
+                                  self.op_names['fusion'],
+                                  CELL_NUM_INPUTS[name])
+                for name in FUSION_INPUT_NAMES
             }
         return genotype

@@ -3,11 +3,20 @@
 Every operation maps (B, C, H, W) to (B, C, H / stride, W / stride) and is
 pre-activation (ReLU -> conv -> BN), as in DARTS and the NPPNet release.
 """
-from typing import Callable, Dict, Tuple
+from typing import Callable, Dict, Optional, Tuple
 
 import torch
+from mmcv.cnn import build_norm_layer
 from torch import Tensor, nn
 from torch.nn import functional as F
+
+#: The norm layer of every operation unless a config sets another.
+DEFAULT_NORM = dict(type='BN')
+
+
+def norm_layer(norm_cfg: Optional[dict], channels: int) -> nn.Module:
+    """The normalisation layer of ``norm_cfg`` (default BN) on ``channels``."""
+    return build_norm_layer(norm_cfg or DEFAULT_NORM, channels)[1]
 
 
 class ReLUConvBN(nn.Sequential):
@@ -17,37 +26,40 @@ class ReLUConvBN(nn.Sequential):
                  in_channels: int,
                  out_channels: int,
                  kernel_size: int,
-                 stride: int = 1) -> None:
+                 stride: int = 1,
+                 norm_cfg: Optional[dict] = None) -> None:
         super().__init__(
             nn.ReLU(inplace=False),
             nn.Conv2d(in_channels, out_channels, kernel_size, stride,
                       kernel_size // 2, bias=False),
-            nn.BatchNorm2d(out_channels))
+            norm_layer(norm_cfg, out_channels))
 
 
 class DilatedConv(nn.Sequential):
     """ReLU, a depthwise dilated 3 x 3 convolution, a pointwise 1 x 1 one, BN."""
 
-    def __init__(self, channels: int, stride: int, dilation: int) -> None:
+    def __init__(self, channels: int, stride: int, dilation: int,
+                 norm_cfg: Optional[dict] = None) -> None:
         super().__init__(
             nn.ReLU(inplace=False),
             nn.Conv2d(channels, channels, 3, stride, dilation,
                       dilation=dilation, groups=channels, bias=False),
             nn.Conv2d(channels, channels, 1, bias=False),
-            nn.BatchNorm2d(channels))
+            norm_layer(norm_cfg, channels))
 
 
 class FactorizedReduce(nn.Module):
     """Halves the resolution: two 1 x 1 stride-2 convolutions on offset grids."""
 
-    def __init__(self, in_channels: int, out_channels: int) -> None:
+    def __init__(self, in_channels: int, out_channels: int,
+                 norm_cfg: Optional[dict] = None) -> None:
         super().__init__()
         half = out_channels // 2
         self.relu = nn.ReLU(inplace=False)
         self.conv1 = nn.Conv2d(in_channels, half, 1, 2, bias=False)
         self.conv2 = nn.Conv2d(in_channels, out_channels - half, 1, 2,
                                bias=False)
-        self.bn = nn.BatchNorm2d(out_channels)
+        self.bn = norm_layer(norm_cfg, out_channels)
 
     def forward(self, x: Tensor) -> Tensor:
         x = self.relu(x)
@@ -58,9 +70,10 @@ class FactorizedReduce(nn.Module):
 class MaxPoolBN(nn.Sequential):
     """3 x 3 max-pooling followed by BN."""
 
-    def __init__(self, channels: int, stride: int) -> None:
+    def __init__(self, channels: int, stride: int,
+                 norm_cfg: Optional[dict] = None) -> None:
         super().__init__(
-            nn.MaxPool2d(3, stride, 1), nn.BatchNorm2d(channels))
+            nn.MaxPool2d(3, stride, 1), norm_layer(norm_cfg, channels))
 
 
 class SEConnect(nn.Module):
@@ -68,15 +81,16 @@ class SEConnect(nn.Module):
     (global pooling, 1 x 1 C -> C/2, ReLU, 1 x 1 C/2 -> C, sigmoid). With stride 2
     the re-weighted map is then reduced by :class:`FactorizedReduce`."""
 
-    def __init__(self, channels: int, stride: int) -> None:
+    def __init__(self, channels: int, stride: int,
+                 norm_cfg: Optional[dict] = None) -> None:
         super().__init__()
         hidden = max(channels // 2, 1)
         self.excite = nn.Sequential(
             nn.AdaptiveAvgPool2d(1), nn.Conv2d(channels, hidden, 1),
             nn.ReLU(inplace=False), nn.Conv2d(hidden, channels, 1),
             nn.Sigmoid())
-        self.reduce = FactorizedReduce(channels,
-                                       channels) if stride == 2 else None
+        self.reduce = FactorizedReduce(
+            channels, channels, norm_cfg) if stride == 2 else None
 
     def forward(self, x: Tensor) -> Tensor:
         x = x * self.excite(x)
@@ -87,11 +101,12 @@ class PooledConv(nn.Module):
     """Pooled conv: 2 x 2 average pooling, ReLU, 3 x 3 conv, BN, then bilinear
     upsampling back to the input size (to half of it with stride 2)."""
 
-    def __init__(self, channels: int, stride: int) -> None:
+    def __init__(self, channels: int, stride: int,
+                 norm_cfg: Optional[dict] = None) -> None:
         super().__init__()
         self.stride = stride
         self.pool = nn.AvgPool2d(2, 2, ceil_mode=True)
-        self.conv = ReLUConvBN(channels, channels, 3)
+        self.conv = ReLUConvBN(channels, channels, 3, norm_cfg=norm_cfg)
 
     def forward(self, x: Tensor) -> Tensor:
         size = (-(-x.shape[2] // self.stride), -(-x.shape[3] // self.stride))
@@ -108,16 +123,18 @@ class Identity(nn.Module):
         return x
 
 
-def _skip(channels: int, stride: int) -> nn.Module:
-    return Identity() if stride == 1 else FactorizedReduce(channels, channels)
+def _skip(channels: int, stride: int,
+          norm_cfg: Optional[dict] = None) -> nn.Module:
+    return Identity() if stride == 1 else FactorizedReduce(
+        channels, channels, norm_cfg)
 
 
-#: Operation name -> factory(channels, stride).
-OPS: Dict[str, Callable[[int, int], nn.Module]] = {
-    'std3': lambda c, s: ReLUConvBN(c, c, 3, s),
-    'std1': lambda c, s: ReLUConvBN(c, c, 1, s),
-    'dil3_r2': lambda c, s: DilatedConv(c, s, 2),
-    'dil3_r4': lambda c, s: DilatedConv(c, s, 4),
+#: Operation name -> factory(channels, stride, norm_cfg).
+OPS: Dict[str, Callable[[int, int, Optional[dict]], nn.Module]] = {
+    'std3': lambda c, s, n: ReLUConvBN(c, c, 3, s, n),
+    'std1': lambda c, s, n: ReLUConvBN(c, c, 1, s, n),
+    'dil3_r2': lambda c, s, n: DilatedConv(c, s, 2, n),
+    'dil3_r4': lambda c, s, n: DilatedConv(c, s, 4, n),
     'maxpool3': MaxPoolBN,
     'skip': _skip,
     'se': SEConnect,
@@ -133,9 +150,11 @@ INTERACTION_FUSION_OPS: Tuple[str, ...] = ('std3', 'dil3_r4', 'se',
                                            'pooled_conv')
 
 
-def build_op(name: str, channels: int, stride: int = 1) -> nn.Module:
-    """The operation ``name`` on ``channels`` channels with ``stride``."""
+def build_op(name: str, channels: int, stride: int = 1,
+             norm_cfg: Optional[dict] = None) -> nn.Module:
+    """The operation ``name`` on ``channels`` channels with ``stride`` and the
+    norm layer of ``norm_cfg`` (default BN)."""
     if name not in OPS:
         raise ValueError(f'unknown NPPNet operation {name!r}; expected one of '
                          f'{sorted(OPS)}')
-    return OPS[name](channels, stride)
+    return OPS[name](channels, stride, norm_cfg)

@@ -6,7 +6,6 @@ import torch
 from mmengine.logging import MessageHub
 from mmengine.optim import OptimWrapperDict
 from mmengine.structures import PixelData
-from mmpose.models.losses import KeypointMSELoss
 from mmpose.models.utils.tta import flip_heatmaps
 from mmseg.models.segmentors import BaseSegmentor
 from mmseg.models.utils import resize
@@ -15,9 +14,9 @@ from torch.nn import functional as F
 
 from ...registry import POSE_MODELS, SEG_MODELS, register_into
 from ...structures import flip_permutation
-from ..heads.htcorrm_core import HTCorrMCore
-from ..losses import BalancedEdgeLoss, UncertaintyWeighting
+from ..losses import UncertaintyWeighting
 from ..nas import NPPNetwork
+from ..utils import heatmap_weights
 from .outputs import heatmap_keypoints, to_original
 
 TASKS = ('pose', 'pose_aux', 'parsing', 'edge')
@@ -45,19 +44,21 @@ def blur_heatmaps(heatmaps: Tensor, sigma: float) -> Tensor:
 class NPPNet(BaseSegmentor):
     """NPPNet: joint human parsing and pose estimation (ICCV 2021).
 
-    The network is :class:`NPPNetwork`. Training losses (Sec. 3.6): MSE of the
-    initial and final heatmaps, MSE of the auxiliary heatmaps against the
-    heatmaps blurred by a Gaussian of ``aux_sigma`` (heatmap pixels), cross
-    entropy of the initial and final parsing, the class-balanced edge loss; the
-    four tasks weighted by learned uncertainty (L e^-s + s).
+    The network is :class:`NPPNetwork`. Training losses (Sec. 3.6), each built
+    from the registry: ``loss_pose`` (MSE) of the initial and final heatmaps and
+    of the auxiliary heatmaps against the heatmaps blurred by a Gaussian of
+    ``aux_sigma`` (heatmap pixels), ``loss_parsing`` (cross entropy) of the
+    initial and final parsing, ``loss_edge`` (class-balanced); the four tasks
+    weighted by learned uncertainty (L e^-s + s).
 
     Searching (the network has searched parts): every training sample is a pair
-    from :class:`~mmhtc.datasets.SearchSplitDataset` and ``optim_wrapper`` has an
-    ``architecture`` and a ``weights`` wrapper. Each iteration updates the
-    architecture parameters on the architecture half (after the first
-    ``train_cfg.warmup`` epochs, or iterations with ``by_epoch=False``; with the
-    entropy E(A) times ``entropy_weight`` from ``entropy_from`` on), then the
-    weights on the weights half (first order, eq. 7).
+    from :class:`~mmhtc.datasets.SearchSplitDataset` and ``optim_wrapper`` has a
+    ``mutator`` wrapper (the architecture parameters) and an ``architecture``
+    wrapper (the network weights), as mmrazor names them. Each iteration updates
+    the architecture parameters on the sample's architecture half (after the
+    first ``train_cfg.warmup`` epochs, or iterations with ``by_epoch=False``;
+    with the entropy E(A) times ``entropy_weight`` from ``entropy_from`` on),
+    then the weights on its weights half (first order, eq. 7).
 
     Prediction returns, in original-image coordinates, ``pred_sem_seg`` (with
     ``seg_logits`` holding class probabilities), ``pred_instances`` (keypoints of
@@ -68,10 +69,18 @@ class NPPNet(BaseSegmentor):
 
     Args:
         network: :class:`NPPNetwork` arguments.
+        loss_pose: Heatmap loss config. Default: mmpose's ``KeypointMSELoss``
+            with target weights.
+        loss_parsing: Parsing loss config. Default: mmseg's
+            ``CrossEntropyLoss`` averaged over the labelled pixels.
+        loss_edge: Edge loss config. Default: ``BalancedEdgeLoss``.
         aux_sigma: Blur of the auxiliary heatmap target. Default: 2.
         ignore_index: Ignored parsing and edge label. Default: 255.
+        align_corners: Of the bilinear resizing of predictions. Default: False.
         train_cfg: Search schedule: ``warmup``, ``entropy_from``,
-            ``entropy_weight``, ``by_epoch``.
+            ``entropy_weight`` (default 0.25) and ``entropy_reduction``
+            (default 'mean', the authors' normalised entropy; 'sum' is eq. 8
+            as written, see :meth:`NPPNetwork.entropy`), ``by_epoch``.
         test_cfg: ``scales`` (default (1.0,)) and ``flip`` (default False).
         data_preprocessor: mmseg's ``SegDataPreProcessor`` config.
         pretrained: Must be None (as mmseg's ``init_model`` passes it): the
@@ -80,8 +89,12 @@ class NPPNet(BaseSegmentor):
 
     def __init__(self,
                  network: dict,
+                 loss_pose: Optional[dict] = None,
+                 loss_parsing: Optional[dict] = None,
+                 loss_edge: Optional[dict] = None,
                  aux_sigma: float = 2.0,
                  ignore_index: int = 255,
+                 align_corners: bool = False,
                  train_cfg: Optional[dict] = None,
                  test_cfg: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
@@ -96,15 +109,20 @@ class NPPNet(BaseSegmentor):
         self.network = NPPNetwork(**network)
         self.aux_sigma = aux_sigma
         self.ignore_index = ignore_index
-        self.align_corners = False
+        self.align_corners = align_corners
         self.train_cfg = dict(warmup=0, entropy_from=math.inf,
-                              entropy_weight=1.0, by_epoch=True)
+                              entropy_weight=0.25, entropy_reduction='mean',
+                              by_epoch=True)
         self.train_cfg.update(train_cfg or {})
         self.test_cfg = dict(scales=(1.0, ), flip=False)
         self.test_cfg.update(test_cfg or {})
         self.weighting = UncertaintyWeighting(TASKS)
-        self.pose_loss = KeypointMSELoss(use_target_weight=True)
-        self.edge_loss = BalancedEdgeLoss()
+        self.pose_loss = SEG_MODELS.build(loss_pose or dict(
+            type='mmpose.KeypointMSELoss', use_target_weight=True))
+        self.parsing_loss = SEG_MODELS.build(loss_parsing or dict(
+            type='mmseg.CrossEntropyLoss', avg_non_ignore=True))
+        self.edge_loss = SEG_MODELS.build(loss_edge or dict(
+            type='BalancedEdgeLoss'))
 
     @property
     def searching(self) -> bool:
@@ -135,7 +153,7 @@ class NPPNet(BaseSegmentor):
         initial = out['initial']
         stages = [initial] + ([out['final']] if 'final' in out else [])
         heatmaps = torch.stack([s.gt_fields.heatmaps for s in data_samples])
-        weights = HTCorrMCore.heatmap_weights(data_samples, heatmaps)
+        weights = heatmap_weights(data_samples, heatmaps)
         parsing = torch.stack([s.gt_sem_seg.data for s in data_samples])[:, 0]
         edge = torch.stack([s.gt_edge_map.data for s in data_samples])[:, 0]
         raw = dict(
@@ -145,9 +163,9 @@ class NPPNet(BaseSegmentor):
                 [initial['pose_aux']],
                 blur_heatmaps(heatmaps, self.aux_sigma), weights),
             parsing=sum(
-                F.cross_entropy(self._resize(logits, parsing.shape[1:]),
-                                parsing.long(),
-                                ignore_index=self.ignore_index)
+                self.parsing_loss(self._resize(logits, parsing.shape[1:]),
+                                  parsing.long(),
+                                  ignore_index=self.ignore_index)
                 for logits in (p['parsing'] for p in stages)),
             edge=self.edge_loss(self._resize(initial['edge'], edge.shape[1:]),
                                 edge, ignore_index=self.ignore_index))
@@ -181,21 +199,23 @@ class NPPNet(BaseSegmentor):
 
     def search_step(self, data: dict, optim_wrapper,
                     model: nn.Module) -> Dict[str, Tensor]:
-        """An architecture step on ``data['architecture']`` (after the warm-up),
-        then a weight step on ``data['weights']``, each with its own optimizer.
+        """An architecture step on ``data['architecture']`` (after the warm-up)
+        with the ``mutator`` optimizer, then a weight step on ``data['weights']``
+        with the ``architecture`` optimizer.
 
         Args:
             data: ``architecture`` and ``weights`` batches (SearchSplitDataset).
-            optim_wrapper: ``OptimWrapperDict`` with ``architecture`` and
-                ``weights`` wrappers (SearchOptimWrapperConstructor).
+            optim_wrapper: ``OptimWrapperDict`` with ``architecture`` (network
+                weights) and ``mutator`` (architecture parameters) wrappers
+                (SearchOptimWrapperConstructor).
             model: What runs the forward passes: this model, or the
                 :class:`NPPNetSearchDDP` wrapping it, whose forward makes the
                 backward average the gradients over the processes.
         """
         if not (isinstance(optim_wrapper, OptimWrapperDict)
-                and {'architecture', 'weights'} <= set(optim_wrapper.keys())):
+                and {'architecture', 'mutator'} <= set(optim_wrapper.keys())):
             raise TypeError('NPPNet: searching needs an optim_wrapper with '
-                            "'architecture' and 'weights' wrappers (constructor="
+                            "'architecture' and 'mutator' wrappers (constructor="
                             "'SearchOptimWrapperConstructor')")
         if not (isinstance(data, dict)
                 and {'architecture', 'weights'} <= set(data)):
@@ -204,18 +224,20 @@ class NPPNet(BaseSegmentor):
         log_vars = {}
         position = self._schedule_position()
         if position >= self.train_cfg['warmup']:
-            wrapper = optim_wrapper['architecture']
+            wrapper = optim_wrapper['mutator']
             with wrapper.optim_context(model):
                 batch = self.data_preprocessor(data['architecture'], True)
                 losses = model._run_forward(batch, mode='loss')
                 if position >= self.train_cfg['entropy_from']:
-                    losses['loss_entropy'] = (self.train_cfg['entropy_weight'] *
-                                              self.network.entropy())
+                    losses['loss_entropy'] = (
+                        self.train_cfg['entropy_weight'] *
+                        self.network.entropy(
+                            self.train_cfg['entropy_reduction']))
             loss, arch_vars = self.parse_losses(losses)
             wrapper.zero_grad()
             wrapper.update_params(loss)
             log_vars.update({f'arch_{k}': v for k, v in arch_vars.items()})
-        wrapper = optim_wrapper['weights']
+        wrapper = optim_wrapper['architecture']
         with wrapper.optim_context(model):
             batch = self.data_preprocessor(data['weights'], True)
             losses = model._run_forward(batch, mode='loss')
