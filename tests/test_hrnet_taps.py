@@ -3,6 +3,7 @@ import copy
 
 import pytest
 import torch
+from mmengine.registry import init_default_scope
 from mmpose.models.backbones import HRNet as PoseHRNet
 from mmpose.registry import MODELS as POSE_MODELS
 from mmseg.models.backbones import HRNet as SegHRNet
@@ -162,6 +163,7 @@ def test_multiscale_stock_weights_load_into_the_kept_part(library, stock_cls,
 def test_pretrained_checkpoint_loads_unchanged(library, tmp_path):
     """The stock model's checkpoint through the configs' own mechanism
     (``init_cfg=Pretrained``), registry-built by the name ``HRNetTaps``."""
+    init_default_scope(library)
     registry = SEG_MODELS if library == 'mmseg' else POSE_MODELS
     torch.manual_seed(0)
     stock = registry.build(dict(type='HRNet', **kwargs(library, False)))
