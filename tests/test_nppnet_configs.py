@@ -69,7 +69,8 @@ def test_published_architecture_has_the_papers_parameters():
 def test_nas_memory_benchmark_partial_channels_use_less(capsys):
     sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'analysis_tools'))
     from benchmark_nas_memory import main
-    results = main(['--channels', '8', '--size', '32', '--repeats', '0'])
+    results = main(['--stage', 'interaction-fusion', '--channels', '8',
+                    '--size', '32', '--repeats', '0'])
     assert 0 < results[2]['memory'] < results[1]['memory']
     assert all(r['times'] == [] and 'time' not in r for r in results.values())
     lines = capsys.readouterr().out.strip().splitlines()

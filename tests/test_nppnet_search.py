@@ -46,7 +46,8 @@ def demo_config(name: str, root: str, work_dir: str, iters: int = 2,
     cfg = Config.fromfile(osp.join(DEMO, name))
     cfg.work_dir = work_dir
     cfg.model.network.update(network)
-    resize_inputs(cfg, 32)
+    for key in ('model', 'train_dataloader', 'val_dataloader'):
+        resize_inputs(cfg[key], 32)
     train = cfg.train_dataloader
     train.batch_size = 2
     dataset = train.dataset.get('dataset', train.dataset)
