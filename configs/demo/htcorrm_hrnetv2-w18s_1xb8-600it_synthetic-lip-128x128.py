@@ -16,6 +16,7 @@ crop_size = (128, 128)
 norm_cfg = dict(type='BN', requires_grad=True)
 branches = (18, 36, 72, 144)
 model = dict(type='HumanEncoderDecoder',
+             pose_decoder=dict(type='MSRAHeatmap', sigma=2),
              pretrained=None,
              data_preprocessor=dict(size=crop_size),
              backbone=dict(norm_cfg=norm_cfg,

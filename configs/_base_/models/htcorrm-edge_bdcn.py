@@ -8,6 +8,7 @@ norm_cfg = dict(type='SyncBN', requires_grad=True)
 edge_loss = dict(type='BalancedEdgeLoss', reduction='sum')
 model = dict(
     type='HumanEncoderDecoder',
+    pose_decoder=dict(type='MSRAHeatmap', sigma=2),
     data_preprocessor=dict(
         type='SegDataPreProcessor',
         mean=[123.675, 116.28, 103.53],

@@ -11,6 +11,7 @@ branches = (48, 96, 192, 384)
 stage1 = 256
 model = dict(
     type='HumanEncoderDecoder',
+    pose_decoder=dict(type='MSRAHeatmap', sigma=2),
     pretrained='open-mmlab://msra/hrnetv2_w48',
     backbone=dict(
         type='HRNetTaps',

@@ -11,6 +11,7 @@ data_preprocessor = dict(
     seg_pad_val=255)
 model = dict(
     type='HumanEncoderDecoder',
+    pose_decoder=dict(type='MSRAHeatmap', sigma=2),
     data_preprocessor=data_preprocessor,
     pretrained='open-mmlab://resnet101_v1c',
     backbone=dict(
