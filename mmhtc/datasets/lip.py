@@ -1,14 +1,11 @@
 """LIP (Look Into Person): single-person parsing (20 classes) and pose (16 joints)."""
 from typing import Dict
 
-from mmengine.dist import barrier, get_dist_info
-
 from ..registry import DATASETS, register_into
 from .base import BaseHumanDataset
 from .metainfo import (LIP_CLASS_FLIP_PAIRS, LIP_CLASSES, LIP_PALETTE,
                        MPII_KEYPOINTS)
 from .pose_annotations import Persons, read_lip_pose_csv
-from .synthetic_lip import generate_synthetic_lip
 
 
 @register_into(*DATASETS)
@@ -48,32 +45,3 @@ class LIPHumanDataset(BaseHumanDataset):
     def read_poses(self) -> Dict[str, Persons]:
         """Persons per image file name from LIP's pose CSV."""
         return read_lip_pose_csv(self.pose_file, self.num_keypoints)
-
-
-@register_into(*DATASETS)
-class SyntheticLIPDataset(LIPHumanDataset):
-    """:class:`LIPHumanDataset` on mmhtc's synthetic human data.
-
-    The data (LIP's layout and formats, made by
-    :func:`~mmhtc.datasets.synthetic_lip.generate_synthetic_lip`) is written into
-    ``data_root`` on first use; later uses find it complete and read it as is.
-
-    Args:
-        data_root: Where the data lives or is generated.
-        num_train: Images of the train split.
-        num_val: Images of the val split.
-        seed: Seed of the generator; the data is a function of the three numbers.
-        **kwargs: Arguments of :class:`LIPHumanDataset`.
-    """
-
-    def __init__(self,
-                 data_root: str,
-                 num_train: int = 300,
-                 num_val: int = 60,
-                 seed: int = 0,
-                 **kwargs) -> None:
-        # One process writes the data; in distributed runs the others wait for it.
-        if get_dist_info()[0] == 0:
-            generate_synthetic_lip(data_root, num_train, num_val, seed)
-        barrier()
-        super().__init__(data_root=data_root, **kwargs)

@@ -1,4 +1,5 @@
-"""Generator of a SYNTHETIC human dataset in the layout and formats of LIP.
+"""A SYNTHETIC human dataset in the layout and formats of LIP: its generator and
+:class:`SyntheticLIPDataset`, which generates it on first use and reads it.
 
 Nothing written here is real data. Each sample is one person drawn from a random 2D
 skeleton (standing, walking, bent knees; arms down, on the hips, level, raised or in
@@ -31,6 +32,10 @@ from typing import Dict, List, Optional, Tuple
 
 import cv2
 import numpy as np
+from mmengine.dist import barrier, get_dist_info
+
+from ..registry import DATASETS, register_into
+from .lip import LIPHumanDataset
 
 GENERATOR_VERSION = 1
 JPEG_QUALITY = 90
@@ -570,3 +575,32 @@ def generate_synthetic_lip(root: str, num_train: int = 300, num_val: int = 60,
         os.replace(osp.join(staging, MARKER), marker)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+@register_into(*DATASETS)
+class SyntheticLIPDataset(LIPHumanDataset):
+    """:class:`LIPHumanDataset` on mmhtc's synthetic human data.
+
+    The data (LIP's layout and formats, made by
+    :func:`generate_synthetic_lip`) is written into
+    ``data_root`` on first use; later uses find it complete and read it as is.
+
+    Args:
+        data_root: Where the data lives or is generated.
+        num_train: Images of the train split.
+        num_val: Images of the val split.
+        seed: Seed of the generator; the data is a function of the three numbers.
+        **kwargs: Arguments of :class:`LIPHumanDataset`.
+    """
+
+    def __init__(self,
+                 data_root: str,
+                 num_train: int = 300,
+                 num_val: int = 60,
+                 seed: int = 0,
+                 **kwargs) -> None:
+        # One process writes the data; in distributed runs the others wait for it.
+        if get_dist_info()[0] == 0:
+            generate_synthetic_lip(data_root, num_train, num_val, seed)
+        barrier()
+        super().__init__(data_root=data_root, **kwargs)
