@@ -36,10 +36,11 @@ def decode_keypoints(heatmaps: Tensor, meta: Dict, input_size: Sequence[int],
         (1, K).
     """
     height, width = heatmaps.shape[1:]
-    codec = KEYPOINT_CODECS.build(
-        dict(decoder,
-             input_size=(input_size[1], input_size[0]),
-             heatmap_size=(width, height)))
+    with KEYPOINT_CODECS.switch_scope_and_registry('mmpose') as codecs:
+        codec = codecs.build(
+            dict(decoder,
+                 input_size=(input_size[1], input_size[0]),
+                 heatmap_size=(width, height)))
     keypoints, scores = codec.decode(heatmaps.detach().float().cpu().numpy())
     scale = np.asarray(meta.get('scale_factor', (1.0, 1.0)))[:2]
     return InstanceData(keypoints=keypoints / scale, keypoint_scores=scores)
