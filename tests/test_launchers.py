@@ -96,14 +96,17 @@ def test_slurm_test_command_defaults(fake_srun):
     ]
 
 
-def test_auto_scale_lr_needs_base_batch(monkeypatch):
-    """The demo config sets no ``auto_scale_lr``: the error names the config."""
+def test_auto_scale_lr_needs_base_batch(monkeypatch, tmp_path):
+    """A config whose ``auto_scale_lr`` has no base batch: the error names it."""
+    config = str(tmp_path / 'no_base_batch.py')
+    with open(config, 'w') as f:
+        f.write(f'_base_ = {osp.join(REPO_ROOT, DEMO)!r}\n'
+                'auto_scale_lr = dict(_delete_=True, enable=False)\n')
     spec = importlib.util.spec_from_file_location('train_tool',
                                                   osp.join(TOOLS, 'train.py'))
     train = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(train)
     monkeypatch.setattr(train, 'trust_local_checkpoints', lambda: None)
-    config = osp.join(REPO_ROOT, DEMO)
     monkeypatch.setattr(sys, 'argv', ['train.py', config, '--auto-scale-lr'])
     with pytest.raises(ValueError, match=f'{config}: --auto-scale-lr needs '
                        r'auto_scale_lr = dict\(base_batch_size=...\)'):
