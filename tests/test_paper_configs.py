@@ -3,7 +3,7 @@
 Each config runs as written (its model type, heads, dataset class, pipelines,
 schedule, hooks and evaluators), with these changes only: the data root points at a
 copy of real samples laid out as the config's own paths expect (synthetic data
-where no real sample of the dataset exists), the input size is 64 x 64, the splits
+where no real sample of the dataset exists), the splits
 hold two training samples (four for a search) and one validation sample, nothing
 is downloaded (plain BN, no pretrained weights), and the backbones are shallower
 with the same stages, widths and outputs (ResNet-101 as ResNet-50, one block per
