@@ -3,7 +3,7 @@
 Each config runs as written (its model type, heads, dataset class, pipelines,
 schedule, hooks and evaluators), with these changes only: the data root points at a
 copy of real samples laid out as the config's own paths expect (synthetic data
-where no real sample of the dataset exists), the splits
+where no real sample of the dataset exists), the input size is 64 x 64, the splits
 hold two training samples (four for a search) and one validation sample, nothing
 is downloaded (plain BN, no pretrained weights), and the backbones are shallower
 with the same stages, widths and outputs (ResNet-101 as ResNet-50, one block per
@@ -219,7 +219,9 @@ def tiny(cfg: Config, samples: dict, root: str, size: int) -> Config:
         dataset.indices = (4 if searched else 2) if loader_name == (
             'train_dataloader') else 1
         dataset.serialize_data = False
-    resize_inputs(cfg, size)
+    for section in ('model', 'train_dataloader', 'val_dataloader',
+                    'test_dataloader'):
+        resize_inputs(cfg[section], size)
     default_hooks = cfg.default_hooks
     default_hooks.checkpoint.update(interval=-1, save_last=False, save_best=None)
     default_hooks.logger.interval = 1
