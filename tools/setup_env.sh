@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Create .venv/ in the repository root with the OpenMMLab 1.x stack on a CPU machine
 # that has only Python 3.11, pip and gcc, install mmhtc editable with its `mim`
-# files (openmim) and the test tools.
+# files (openmim), the test tools and the lint tools.
 #
 # mmcv 2.1.0 ships as source only; its C++ ops are compiled once (about 10 minutes on
 # two cores) and the wheel is cached in $MMHTC_CACHE (default ~/.cache/mmhtc), so a
@@ -32,7 +32,9 @@ RUNTIME=(addict "matplotlib>=3.7,<3.11" "opencv-python-headless>=4.8,<5" "pillow
          prettytable terminaltables rich termcolor yapf tqdm PyYAML packaging platformdirs
          scikit-image
          click colorama model-index "pandas>=2.2,<4" requests tabulate)
-TEST_TOOLS=("pytest>=7,<9" pyedgeeval)
+TEST_TOOLS=("pytest>=7,<9" pyedgeeval onnx==1.23.2 onnxruntime==1.32.0 onnxscript==0.7.2)
+# The code gate of .pre-commit-config.yaml, run by .ci/run before the tests.
+LINT_TOOLS=(flake8==7.5.0 isort==9.0.2 yapf==0.43.0 codespell==2.4.3 docformatter==1.7.8)
 
 STAMP="$VENV/.mmhtc-setup"
 SIGNATURE="$(cat "$0" "$ROOT/setup.py" | sha256sum | cut -d' ' -f1)"
@@ -84,7 +86,7 @@ build_wheel mmcv "$MMCV"
 build_wheel xtcocotools 1.14.3
 
 pip_run install -q --no-deps "${OPENMMLAB[@]}"
-pip_run install -q "${RUNTIME[@]}" "${TEST_TOOLS[@]}"
+pip_run install -q "${RUNTIME[@]}" "${TEST_TOOLS[@]}" "${LINT_TOOLS[@]}"
 # setup.py links configs/, tools/ and model-index.yml into mmhtc/.mim for the editable
 # install. mim looks for a package's files at <location of its metadata>/mmhtc, which
 # for a PEP 660 editable install is site-packages: link the source package there.
