@@ -1,12 +1,8 @@
 """HTCorrM with pose as the main task, as an mmpose head."""
 from typing import Sequence, Tuple
 
-import torch
 from mmengine.structures import PixelData
-from mmpose.evaluation.functional import pose_pck_accuracy
-from mmpose.models.heads import HeatmapHead
-from mmpose.models.utils.tta import flip_heatmaps
-from mmpose.utils.tensor_utils import to_numpy
+from mmpose.models.heads import BaseHead, HeatmapHead
 from torch import Tensor
 
 from ...registry import POSE_MODELS
@@ -14,15 +10,15 @@ from .htcorrm_core import HTCorrMCore
 
 
 @POSE_MODELS.register_module()
-class HTCorrMPoseHead(HeatmapHead):
+class HTCorrMPoseHead(BaseHead):
     """HTCorrM head for mmpose's ``TopdownPoseEstimator``: pose main task.
 
     The backbone features go through :class:`HTCorrMCore` (encoders, HNL); the main
-    output :math:`O_m = W_3 F_r` is ``out_channels`` heatmaps from the refined
-    feature by mmpose's ``final_layer``. Training adds the encoders' weighted losses
-    to mmpose's keypoint loss; prediction is mmpose's (flip test, decoding with the
-    codec ``decoder``) plus the auxiliary outputs in ``pred_fields``
-    (:meth:`predict`).
+    output :math:`O_m = W_3 F_r` is ``out_channels`` heatmaps of the refined feature
+    :math:`F_r` by an mmpose ``HeatmapHead`` without deconvolutions (``heatmap``),
+    whose loss, accuracy, flip test and codec decoding are used as they are. Training
+    adds the encoders' weighted losses; prediction adds the auxiliary outputs in
+    ``pred_fields`` (:meth:`predict`).
 
     Args:
         core: Arguments of :class:`HTCorrMCore` without ``main``, ``channels`` and
@@ -34,7 +30,8 @@ class HTCorrMPoseHead(HeatmapHead):
 
     def __init__(self, core: dict, in_channels: int, out_channels: int,
                  **kwargs) -> None:
-        super().__init__(
+        super().__init__()
+        self.heatmap = HeatmapHead(
             in_channels=in_channels,
             out_channels=out_channels,
             deconv_out_channels=None,
@@ -46,9 +43,14 @@ class HTCorrMPoseHead(HeatmapHead):
             num_keypoints=out_channels,
             **core)
 
+    @property
+    def decoder(self):
+        """The keypoint codec that decodes the heatmaps."""
+        return self.heatmap.decoder
+
     def forward(self, feats: Sequence[Tensor]) -> Tensor:
         """Backbone features -> heatmaps (B, J, H, W)."""
-        return self.final_layer(self.core(feats)['refined'])
+        return self.heatmap.forward((self.core(feats)['refined'], ))
 
     def forward_outputs(self,
                         feats: Sequence[Tensor],
@@ -57,7 +59,7 @@ class HTCorrMPoseHead(HeatmapHead):
         """Heatmaps and every core output (features, predictions, and the
         relation map when asked for)."""
         outputs = self.core(feats, return_relation)
-        return self.final_layer(outputs['refined']), outputs
+        return self.heatmap.forward((outputs['refined'], )), outputs
 
     def predict(self,
                 feats,
@@ -79,38 +81,35 @@ class HTCorrMPoseHead(HeatmapHead):
         if return_relation and self.core.fusion != 'hnl':
             raise ValueError('HTCorrMPoseHead: the relation map needs '
                              f'fusion="hnl", the head has {self.core.fusion!r}')
-        if test_cfg.get('flip_test', False):
-            plain, flipped = feats
-            heatmaps, outputs = self.forward_outputs(plain, return_relation)
-            heatmaps = (heatmaps + flip_heatmaps(
-                self.forward(flipped),
-                flip_mode=test_cfg.get('flip_mode', 'heatmap'),
-                flip_indices=batch_data_samples[0].metainfo['flip_indices'],
-                shift_heatmap=test_cfg.get('shift_heatmap', False))) * 0.5
-        else:
-            heatmaps, outputs = self.forward_outputs(feats, return_relation)
+        flip_test = test_cfg.get('flip_test', False)
+        outputs = self.core(feats[0] if flip_test else feats, return_relation)
+        refined = (outputs['refined'], )
+        if flip_test:
+            refined = [refined, (self.core(feats[1])['refined'], )]
+        preds, heatmap_fields = self.heatmap.predict(
+            refined, batch_data_samples, dict(test_cfg, output_heatmaps=True))
         fields = {}
         predictions = outputs['predictions']
         if 'parsing' in predictions:
             fields['parsing'] = predictions['parsing'].softmax(1)
         if 'edge' in predictions:
             fields['edge'] = predictions['edge'].sigmoid()
-        if test_cfg.get('output_heatmaps', False):
-            fields['heatmaps'] = heatmaps
         metainfo = {}
         if outputs['relation'] is not None:
-            h, w = heatmaps.shape[2:]
+            h, w = outputs['refined'].shape[2:]
             keys = outputs['relation'].shape[-1]
             fields['relation'] = outputs['relation'].transpose(1, 2).reshape(
-                len(heatmaps), keys, h, w)
+                len(preds), keys, h, w)
             metainfo['key_shape'] = (h, w) if keys == h * w else (h // 2, w // 2)
-        pred_fields = [
-            PixelData(
+        pred_fields = []
+        for i, heatmap_field in enumerate(heatmap_fields):
+            field = PixelData(
                 metainfo=metainfo,
                 **{k: v[i].detach() for k, v in fields.items()})
-            for i in range(len(heatmaps))
-        ]
-        return self.decode(heatmaps), pred_fields
+            if test_cfg.get('output_heatmaps', False):
+                field.heatmaps = heatmap_field.heatmaps
+            pred_fields.append(field)
+        return preds, pred_fields
 
     def loss(self,
              feats: Sequence[Tensor],
@@ -118,20 +117,8 @@ class HTCorrMPoseHead(HeatmapHead):
              train_cfg: dict = {}) -> dict:
         """mmpose's keypoint loss and accuracy plus the encoders' losses."""
         outputs = self.core(feats)
-        heatmaps = self.final_layer(outputs['refined'])
-        gt_heatmaps = torch.stack(
-            [d.gt_fields.heatmaps for d in batch_data_samples])
-        keypoint_weights = torch.cat([
-            d.gt_instance_labels.keypoint_weights for d in batch_data_samples
-        ])
-        losses = dict(
-            loss_kpt=self.loss_module(heatmaps, gt_heatmaps, keypoint_weights))
-        if train_cfg.get('compute_acc', True):
-            _, avg_acc, _ = pose_pck_accuracy(
-                output=to_numpy(heatmaps),
-                target=to_numpy(gt_heatmaps),
-                mask=to_numpy(keypoint_weights) > 0)
-            losses['acc_pose'] = torch.tensor(avg_acc, device=heatmaps.device)
+        losses = self.heatmap.loss((outputs['refined'], ), batch_data_samples,
+                                   train_cfg)
         losses.update(self.core.loss(outputs['predictions'],
                                      batch_data_samples))
         return losses
