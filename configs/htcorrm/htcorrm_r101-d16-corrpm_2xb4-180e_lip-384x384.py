@@ -14,6 +14,7 @@
 #   paper's 3 x 3 + 1 x 1, after resizing the laterals with align_corners=True;
 # - resizing of logits to the label and image size with align_corners=True, and no
 #   dropout before the final classifier;
+# - test input: WarpToCanvas (below) instead of the keep-ratio resize;
 # - loss: CE(HNL parsing) + CE(coarse parsing) + 2 * edge + 70 * MSE(pose), the
 #   cross entropies averaged over the labelled pixels (torch's CrossEntropyLoss).
 _base_ = ['./htcorrm_r101-d16_2xb4-180e_lip-384x384.py']
@@ -36,3 +37,14 @@ model = dict(
             loss_weights=dict(parsing=1.0, pose=70.0, edge=2.0),
             losses=dict(
                 parsing=dict(type='CrossEntropyLoss', avg_non_ignore=True)))))
+# The release's test protocol: the whole image warped, aspect kept and centred,
+# into a 384 x 384 canvas with black borders; logits upsampled with
+# align_corners=True; the prediction warped back with nearest-neighbour.
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='WarpToCanvas', size=(384, 384)),
+    dict(type='LoadHumanAnnotations'),
+    dict(type='PackHumanSegInputs'),
+]
+val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+test_dataloader = val_dataloader

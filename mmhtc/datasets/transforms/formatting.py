@@ -62,7 +62,8 @@ class PackHumanSegInputs(PackSegInputs):
 
     Args:
         meta_keys: Keys of ``results`` stored as the sample's metainfo; mmseg's set
-            plus the affine parameters and the joints' and classes' flip pairs.
+            plus the affine parameters, the joints' and classes' flip pairs and
+            the canvas map of ``WarpToCanvas``.
     """
 
     def __init__(self,
@@ -70,7 +71,7 @@ class PackHumanSegInputs(PackSegInputs):
                             'img_shape', 'pad_shape', 'scale_factor', 'flip',
                             'flip_direction', 'reduce_zero_label', 'input_size',
                             'input_center', 'input_scale', 'flip_indices',
-                            'class_flip_pairs')):
+                            'class_flip_pairs', 'canvas_matrix')):
         super().__init__(meta_keys=meta_keys)
 
     def transform(self, results: dict) -> dict:

@@ -203,3 +203,48 @@ class JointRandomAffine(BaseTransform):
                 f'scale_range={self.scale_range}, rotate_range='
                 f'{self.rotate_range}, rotate_prob={self.rotate_prob}, '
                 f'shift_range={self.shift_range}, seg_pad_val={self.seg_pad_val})')
+
+
+@register_into(*TRANSFORMS)
+class WarpToCanvas(BaseTransform):
+    """Warp the whole image, aspect kept and centred, into a fixed canvas.
+
+    The test input of the CorrPM release: the image box ``[0, 0, w - 1, h - 1]``
+    grown to the canvas' aspect ratio is mapped by mmpose's ``get_warp_matrix``
+    (the centre onto the canvas centre) with bilinear interpolation; the rest of
+    the canvas is black. Labels stay as loaded (scored at the image's size); the
+    prediction goes back through the inverse warp with nearest-neighbour
+    interpolation (``mmhtc.models.utils.to_original``).
+
+    Required keys: ``img``. Modified keys: ``img``, ``img_shape``. Added keys:
+    ``canvas_matrix`` (2, 3), the affine map from image to canvas pixels.
+
+    Args:
+        size: (W, H) of the canvas.
+    """
+
+    def __init__(self, size: Sequence[int]) -> None:
+        self.size = tuple(size)
+
+    def transform(self, results: dict) -> dict:
+        """Warp ``img`` and record the map."""
+        h, w = results['img'].shape[:2]
+        canvas_w, canvas_h = self.size
+        box_w, box_h = w - 1.0, h - 1.0
+        aspect = canvas_w / canvas_h
+        if box_w > aspect * box_h:
+            box_h = box_w / aspect
+        else:
+            box_w = box_h * aspect
+        matrix = get_warp_matrix(
+            np.array([(w - 1) / 2, (h - 1) / 2], dtype=np.float32),
+            np.array([box_w, box_h], dtype=np.float32), 0, self.size)
+        results['img'] = cv2.warpAffine(
+            results['img'], matrix, self.size, flags=cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+        results['img_shape'] = (canvas_h, canvas_w)
+        results['canvas_matrix'] = matrix
+        return results
+
+    def __repr__(self) -> str:
+        return f'{self.__class__.__name__}(size={self.size})'

@@ -14,7 +14,9 @@ class HumanEncoderDecoder(EncoderDecoder):
     """An ``EncoderDecoder`` whose predictions include the auxiliary tasks.
 
     Training is mmseg's. At test time every output of the ``HTCorrMSegHead`` goes
-    into the data samples, mapped back to the original image (H x W):
+    into the data samples, mapped back to the original image (H x W) by one
+    mapping (:func:`~mmhtc.models.utils.predictions.to_original`: mmseg's crop of
+    the padding, flip back and resize, or the inverse of ``WarpToCanvas``):
 
     - ``pred_sem_seg`` (1, H, W): parsing classes, from the main output (parsing
       main) or the parsing encoder (edge main; left out without one);
@@ -55,14 +57,12 @@ class HumanEncoderDecoder(EncoderDecoder):
         if return_relation and head.core.fusion != 'hnl':
             raise ValueError('HumanEncoderDecoder: the relation map needs '
                              f'fusion="hnl", the head has {head.core.fusion!r}')
-        metas = [sample.metainfo for sample in data_samples]
         logits, outputs = head.forward_outputs(
             self.extract_feat(inputs), return_relation=return_relation)
-        data_samples = self.postprocess_result(
-            head.predict_by_feat(logits, metas), data_samples)
         predictions = outputs['predictions']
         size = inputs.shape[2:]
         for i, sample in enumerate(data_samples):
+            self._add_main_result(logits[i:i + 1], sample, size)
             if head.core.main == 'edge':
                 sample.pred_edge_map = PixelData(data=sample.seg_logits.data)
                 del sample.pred_sem_seg
@@ -86,6 +86,18 @@ class HumanEncoderDecoder(EncoderDecoder):
                     metainfo=dict(key_shape=(h, w) if keys == h * w else
                                   (h // 2, w // 2)))
         return data_samples
+
+    def _add_main_result(self, logits: Tensor, sample, size) -> None:
+        """``seg_logits`` and ``pred_sem_seg`` of the main output (1, C, h, w) in
+        the original image, as mmseg's ``postprocess_result`` writes them."""
+        logits = self._to_original(logits, sample, size)[0]
+        if logits.shape[0] > 1:
+            pred = logits.argmax(0, keepdim=True)
+        else:
+            logits = logits.sigmoid()
+            pred = (logits > self.decode_head.threshold).to(logits)
+        sample.set_data(dict(seg_logits=PixelData(data=logits),
+                             pred_sem_seg=PixelData(data=pred)))
 
     def _to_original(self, maps: Tensor, sample, size) -> Tensor:
         return to_original(maps, sample.metainfo, size, self.align_corners)
