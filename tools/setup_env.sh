@@ -33,8 +33,10 @@ RUNTIME=(addict "matplotlib>=3.7,<3.11" "opencv-python-headless>=4.8,<5" "pillow
          scikit-image
          click colorama model-index "pandas>=2.2,<4" requests tabulate)
 TEST_TOOLS=("pytest>=7,<9" pyedgeeval onnx==1.23.2 onnxruntime==1.32.0 onnxscript==0.7.2)
-# The code gate of .pre-commit-config.yaml, run by .ci/run before the tests.
-LINT_TOOLS=(flake8==7.5.0 isort==9.0.2 yapf==0.43.0 codespell==2.4.3 docformatter==1.7.8)
+# The code gate of .pre-commit-config.yaml, run by .ci/run before the tests
+# (docformatter 1.7.5: later 1.7.x fail in tokenize.untokenize on some files).
+LINT_TOOLS=(pre-commit==4.7.0 flake8==7.5.0 isort==9.0.2 yapf==0.43.0 codespell==2.4.3
+            docformatter==1.7.5)
 
 STAMP="$VENV/.mmhtc-setup"
 SIGNATURE="$(cat "$0" "$ROOT/setup.py" | sha256sum | cut -d' ' -f1)"
