@@ -66,6 +66,41 @@ def test_published_architecture_has_the_papers_parameters():
     assert abs(params / 73.4e6 - 1) < 0.01
 
 
+def test_release_structure_has_the_authors_parameters():
+    """The release-structure configs hold the authors' network: 76,981,324
+    parameters, as their Network at INIT_CHANNELS=64, LAYERS=16."""
+    for schedule in ('120e', '190e'):
+        model = build(
+            osp.join(REPO_ROOT, 'configs', 'nppnet',
+                     f'nppnet_c128-l16-release_4xb4-{schedule}_lip-384x384.py'))
+        assert sum(p.numel() for p in model.network.parameters()) == 76_981_324
+
+
+def test_release_schedule_rates():
+    """The release's schedule: Adam 1.5e-3, 0.33 x on stems and encoder cells
+    (not the decoding cells), 1e-4 on the loss weights."""
+    from mmengine.optim import build_optim_wrapper
+    cfg = Config.fromfile(
+        osp.join(REPO_ROOT, 'configs', 'nppnet',
+                 'nppnet_c128-l16-release_4xb4-190e_lip-384x384.py'))
+    cfg.model.network.update(
+        channels=8, num_cells=4, norm_cfg=dict(type='BN'),
+        high_level_channels=dict(pose=32, pose_aux=24, parsing=32, edge=24))
+    init_default_scope('mmseg')
+    model = MODELS.build(cfg.model)
+    wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    names = {id(p): n for n, p in model.named_parameters()}
+    rates = {names[id(p)]: group['lr']
+             for group in wrapper.optimizer.param_groups
+             for p in group['params']}
+    assert rates['network.branches.parsing.stem_s1.0.weight'] == 0.33 * 1.5e-3
+    assert rates['network.branches.pose.cells.3.pre1.1.weight'] == 0.33 * 1.5e-3
+    assert rates['network.branches.pose.decoder.0.pre0.1.weight'] == 1.5e-3
+    assert rates['network.fusion.layers.0.pose.pre.0.1.weight'] == 1.5e-3
+    assert abs(rates['weighting.log_vars.pose'] - 1e-4) < 1e-12
+    assert cfg.train_cfg.max_epochs == 190
+
+
 def test_nas_memory_benchmark_partial_channels_use_less(capsys):
     sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'analysis_tools'))
     from benchmark_nas_memory import main

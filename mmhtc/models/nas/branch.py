@@ -32,7 +32,11 @@ class EncoderCell(nn.Module):
 class EncoderDecoderBranch(nn.Module):
     """Stem, ``num_cells`` encoder cells and three decoding cells of one task.
 
-    The stem (two 3 x 3 stride-2 convolutions) brings the image to 1/4. Cells
+    The stem (two 3 x 3 stride-2 convolutions, C/2 and C channels) brings the
+    image to 1/4 and feeds both inputs of the first cell; with ``deep_stem``
+    (the authors' release) a ReLU and a third 3 x 3 convolution + norm
+    (C -> C) follow, the second convolution's output feeding the first cell's
+    s0 and the third's its s1. Cells
     ``L/4``, ``L/2`` and ``3L/4`` are reduction cells, so the encoder's levels
     (the outputs of the last cell at each resolution) are at 1/4, 1/8, 1/16 and
     1/32 with C, 2C, 4C and 8C channels. Decoding cell t takes the
@@ -51,6 +55,9 @@ class EncoderDecoderBranch(nn.Module):
         partial_channels: K of the searched parts' mixed operations.
         norm_cfg: Norm layer of the stem, projections and operations.
             Default: BN.
+        op_cfg: Variants of the operations (:func:`.operations.build_op`) and
+            ``align_corners`` of the decoding cells' upsampling.
+        deep_stem: The release's three-convolution stem. Default: False.
     """
 
     def __init__(self,
@@ -59,7 +66,9 @@ class EncoderDecoderBranch(nn.Module):
                  genotype: Dict[str, Optional[object]],
                  op_names: Dict[str, Sequence[str]],
                  partial_channels: int = 2,
-                 norm_cfg: Optional[dict] = None) -> None:
+                 norm_cfg: Optional[dict] = None,
+                 op_cfg: Optional[dict] = None,
+                 deep_stem: bool = False) -> None:
         super().__init__()
         if num_cells % 4 or num_cells <= 0:
             raise ValueError(f'EncoderDecoderBranch: num_cells must be a '
@@ -68,6 +77,7 @@ class EncoderDecoderBranch(nn.Module):
             raise ValueError(f'EncoderDecoderBranch: channels must be a '
                              f'multiple of 4, got {channels}')
         self.genotype = genotype
+        self.op_cfg = op_cfg
         self.arch = nn.ModuleDict()
         for part, cells in genotype.items():
             if cells is None:
@@ -79,7 +89,11 @@ class EncoderDecoderBranch(nn.Module):
             nn.Conv2d(3, channels // 2, 3, 2, 1, bias=False),
             norm_layer(norm_cfg, channels // 2), nn.ReLU(inplace=True),
             nn.Conv2d(channels // 2, channels, 3, 2, 1, bias=False),
-            norm_layer(norm_cfg, channels))
+            norm_layer(norm_cfg, channels),
+            *([nn.ReLU(inplace=True)] if deep_stem else []))
+        self.stem_s1 = nn.Sequential(
+            nn.Conv2d(channels, channels, 3, 1, 1, bias=False),
+            norm_layer(norm_cfg, channels)) if deep_stem else None
         self.level_cells = num_cells // NUM_LEVELS
         self.cells = nn.ModuleList()
         c_pp, c_p, c_node, reduced = channels, channels, channels // 4, False
@@ -117,8 +131,9 @@ class EncoderDecoderBranch(nn.Module):
     def _cell_args(self, part: str, kind: str, op_names, k: int) -> dict:
         cells = self.genotype[part]
         if cells is None:
-            return dict(kind=kind, op_names=op_names[part], partial_channels=k)
-        return dict(kind=kind,
+            return dict(kind=kind, op_names=op_names[part], partial_channels=k,
+                        op_cfg=self.op_cfg)
+        return dict(kind=kind, op_cfg=self.op_cfg,
                     genotype=cells if part == 'decoder' else cells[kind])
 
     def _arch(self, name: str) -> Optional[ArchitectureParameters]:
@@ -127,7 +142,18 @@ class EncoderDecoderBranch(nn.Module):
     def forward_stem(self, x: Tensor) -> List[Tensor]:
         """The image (B, 3, H, W) -> the first cells' inputs [s0, s1]."""
         stem = self.stem(x)
-        return [stem, stem]
+        return [stem, stem if self.stem_s1 is None else self.stem_s1(stem)]
+
+    def output_size(self, size: Sequence[int]) -> Tuple[int, int]:
+        """(h, w) of the first level (and of the predictions) for an input of
+        ``size`` (H, W): the stem's convolutions applied to it."""
+        h, w = size
+        for conv in self.stem.modules():
+            if isinstance(conv, nn.Conv2d):
+                k, s, p, d = (conv.kernel_size[0], conv.stride[0],
+                              conv.padding[0], conv.dilation[0])
+                h, w = ((n + 2 * p - d * (k - 1) - 1) // s + 1 for n in (h, w))
+        return h, w
 
     def forward_level(self, level: int, states: List[Tensor]) -> List[Tensor]:
         """Run the cells of ``level`` on [s0, s1]; returns the new [s0, s1]

@@ -27,7 +27,8 @@ class Cell(nn.Module):
     All states have C channels (the caller projects the inputs). ``kind`` sets
     where the resolution changes: 'normal' (none), 'reduce' (operations on the
     inputs have stride 2) or 'upsample' (results of operations on input 0, the
-    low-resolution one, are resized bilinearly to input 1's size).
+    low-resolution one, are resized bilinearly to input 1's size, with
+    ``op_cfg['align_corners']``).
 
     Args:
         channels: C, channels of every state.
@@ -37,6 +38,8 @@ class Cell(nn.Module):
         op_names: Candidate operations of a searchable cell.
         partial_channels: K of the mixed operations.
         norm_cfg: Norm layer of the operations. Default: BN.
+        op_cfg: Variants of the operations (:func:`.operations.build_op`) and
+            ``align_corners`` of the resizing.
     """
 
     def __init__(self,
@@ -46,24 +49,27 @@ class Cell(nn.Module):
                  genotype: Optional[Sequence[Tuple[str, int]]] = None,
                  op_names: Sequence[str] = (),
                  partial_channels: int = 2,
-                 norm_cfg: Optional[dict] = None) -> None:
+                 norm_cfg: Optional[dict] = None,
+                 op_cfg: Optional[dict] = None) -> None:
         super().__init__()
         if kind not in ('normal', 'reduce', 'upsample'):
             raise ValueError(f'Cell: unknown kind {kind!r}')
         self.num_inputs = num_inputs
         self.kind = kind
         self.searchable = genotype is None
+        self.align_corners = (op_cfg or {}).get('align_corners', False)
         if self.searchable:
             self.edges = [(k, j) for k, n in enumerate(cell_edges(num_inputs))
                           for j in range(n)]
             self.ops = nn.ModuleList(
                 MixedOp(channels, op_names, self._stride(j), partial_channels,
-                        norm_cfg)
+                        norm_cfg, op_cfg)
                 for _, j in self.edges)
         else:
             self.edges = [(i // 2, int(j)) for i, (_, j) in enumerate(genotype)]
             self.ops = nn.ModuleList(
-                build_op(name, channels, self._stride(int(j)), norm_cfg)
+                build_op(name, channels, self._stride(int(j)), norm_cfg,
+                         op_cfg)
                 for name, j in genotype)
 
     def _stride(self, state: int) -> int:
@@ -74,7 +80,8 @@ class Cell(nn.Module):
         y = op(x) if weights is None else op(x, weights[index])
         state = self.edges[index][1]
         if self.kind == 'upsample' and state == 0:
-            y = F.interpolate(y, size, mode='bilinear', align_corners=False)
+            y = F.interpolate(y, size, mode='bilinear',
+                              align_corners=self.align_corners)
         return y
 
     def forward(self,

@@ -47,8 +47,8 @@ class FusionCell(nn.Module):
 class Fusion(nn.Module):
     """``num_layers`` layers of a pose cell and a parsing cell.
 
-    Layer l reads the four features of layer l - 1 (the high-level features for
-    l = 0): the pose cell (pose-aux, pose, parsing) gives the next pose (its
+    Layer l reads the four features of layer l - 1 (the high-level features,
+    of ``in_channels``, for l = 0): the pose cell (pose-aux, pose, parsing) gives the next pose (its
     nodes) and pose-aux (its inputs) features, the parsing cell (edge, pose,
     parsing) the next parsing and edge features. Cells of one type share their
     genotype (or, when searched, architecture parameters).
@@ -60,6 +60,9 @@ class Fusion(nn.Module):
         op_names: Candidate operations when searching.
         partial_channels: K of the mixed operations.
         norm_cfg: Norm layer. Default: BN.
+        op_cfg: Variants of the operations (:func:`.operations.build_op`).
+        in_channels: Channels of the four high-level features by name.
+            Default: C each.
     """
 
     def __init__(self,
@@ -68,15 +71,17 @@ class Fusion(nn.Module):
                  genotype: Optional[Dict] = None,
                  op_names: Sequence[str] = (),
                  partial_channels: int = 2,
-                 norm_cfg: Optional[dict] = None) -> None:
+                 norm_cfg: Optional[dict] = None,
+                 op_cfg: Optional[dict] = None,
+                 in_channels: Optional[Dict[str, int]] = None) -> None:
         super().__init__()
         self.arch = nn.ModuleDict()
         if genotype is None:
             for name in FUSION_INPUT_NAMES:
                 self.arch[name] = ArchitectureParameters(
                     cell_edges(CELL_NUM_INPUTS[name]), len(op_names))
-        feature_channels = dict(pose=channels, pose_aux=channels,
-                                parsing=channels, edge=channels)
+        feature_channels = dict(in_channels or dict(
+            pose=channels, pose_aux=channels, parsing=channels, edge=channels))
         self.layers = nn.ModuleList()
         for _ in range(num_layers):
             layer = nn.ModuleDict()
@@ -85,6 +90,7 @@ class Fusion(nn.Module):
                                   partial_channels=partial_channels)
                              if genotype is None else dict(
                                  genotype=genotype[name]))
+                cell_args['op_cfg'] = op_cfg
                 layer[name] = FusionCell(
                     [feature_channels[n] for n in inputs], channels, norm_cfg,
                     **cell_args)

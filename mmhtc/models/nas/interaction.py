@@ -8,31 +8,48 @@ from torch.nn import functional as F
 from .mixed_op import ArchitectureParameters, MixedOp
 from .operations import build_op, norm_layer
 
+#: How interaction edges map channels: 1 x 1 conv + norm layer where the
+#: channels differ (the default), or 1 x 1 conv with bias wherever the source
+#: is not the target's own level (the authors' release).
+PROJECTIONS = ('conv_norm', 'conv_bias')
+
 
 class InteractionEdge(nn.Module):
-    """An operation on a source feature, resized to the target's size and mapped
-    to its channels by a 1 x 1 convolution + norm layer when they differ."""
+    """An operation on a source feature, resized bilinearly to the target's size
+    and mapped to its channels by ``project`` (a 1 x 1 convolution + norm layer,
+    or with bias, or None)."""
 
-    def __init__(self, op: nn.Module, in_channels: int, out_channels: int,
-                 norm_cfg: Optional[dict] = None) -> None:
+    def __init__(self, op: nn.Module, project: Optional[nn.Module],
+                 align_corners: bool = False) -> None:
         super().__init__()
         self.op = op
-        self.project = None if in_channels == out_channels else nn.Sequential(
-            nn.Conv2d(in_channels, out_channels, 1, bias=False),
-            norm_layer(norm_cfg, out_channels))
+        self.project = project
+        self.align_corners = align_corners
 
     def forward(self, x: Tensor, size, weights: Optional[Tensor] = None):
         y = self.op(x) if weights is None else self.op(x, weights)
         if y.shape[2:] != size:
-            y = F.interpolate(y, size, mode='bilinear', align_corners=False)
+            y = F.interpolate(y, size, mode='bilinear',
+                              align_corners=self.align_corners)
         return y if self.project is None else self.project(y)
+
+
+def _projection(kind: str, in_channels: int, out_channels: int, own: bool,
+                norm_cfg: Optional[dict]) -> Optional[nn.Module]:
+    if kind == 'conv_bias':
+        return None if own else nn.Conv2d(in_channels, out_channels, 1)
+    if in_channels == out_channels:
+        return None
+    return nn.Sequential(nn.Conv2d(in_channels, out_channels, 1, bias=False),
+                         norm_layer(norm_cfg, out_channels))
 
 
 class Interaction(nn.Module):
     """One direction of the interaction: target nodes of one branch absorb the
     other branch's features, FL_t' = FL_t + sum over edges into t.
 
-    Target node t may read sources ``0 .. num_sources[t] - 1``.
+    Target node t may read sources ``0 .. num_sources[t] - 1``; the last is the
+    other branch's feature at the target's own level.
 
     - searchable (``genotype=None``): every allowed source feeds node t through a
       :class:`MixedOp`, weighted by softmax(beta) over the node's edges (eq. 4);
@@ -46,6 +63,9 @@ class Interaction(nn.Module):
         op_names: Candidate operations when searching.
         partial_channels: K of the mixed operations.
         norm_cfg: Norm layer of the operations and projections. Default: BN.
+        op_cfg: Variants of the operations (:func:`.operations.build_op`) and
+            ``align_corners`` of the resizing.
+        projection: One of :data:`PROJECTIONS`. Default: 'conv_norm'.
     """
 
     def __init__(self,
@@ -55,8 +75,14 @@ class Interaction(nn.Module):
                  genotype: Optional[Sequence] = None,
                  op_names: Sequence[str] = (),
                  partial_channels: int = 2,
-                 norm_cfg: Optional[dict] = None) -> None:
+                 norm_cfg: Optional[dict] = None,
+                 op_cfg: Optional[dict] = None,
+                 projection: str = 'conv_norm') -> None:
         super().__init__()
+        if projection not in PROJECTIONS:
+            raise ValueError(f'Interaction: projection must be one of '
+                             f'{PROJECTIONS}, got {projection!r}')
+        align_corners = (op_cfg or {}).get('align_corners', False)
         self.searchable = genotype is None
         self.arch = ArchitectureParameters(
             num_sources, len(op_names)) if self.searchable else None
@@ -68,10 +94,12 @@ class Interaction(nn.Module):
             edges = nn.ModuleList()
             for name, j in pairs:
                 c = source_channels[j]
-                op = (MixedOp(c, op_names, 1, partial_channels, norm_cfg)
-                      if self.searchable else build_op(name, c, 1, norm_cfg))
-                edges.append(
-                    InteractionEdge(op, c, target_channels[t], norm_cfg))
+                op = (MixedOp(c, op_names, 1, partial_channels, norm_cfg,
+                              op_cfg) if self.searchable else build_op(
+                                  name, c, 1, norm_cfg, op_cfg))
+                project = _projection(projection, c, target_channels[t],
+                                      int(j) == num_sources[t] - 1, norm_cfg)
+                edges.append(InteractionEdge(op, project, align_corners))
             self.nodes.append(edges)
 
     def forward(self, t: int, target: Tensor,

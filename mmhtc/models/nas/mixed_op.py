@@ -84,6 +84,7 @@ class MixedOp(nn.Module):
         stride: 1 or 2.
         partial_channels: K.
         norm_cfg: Norm layer of the operations. Default: BN.
+        op_cfg: Variants of the operations (:func:`.operations.build_op`).
     """
 
     def __init__(self,
@@ -91,7 +92,8 @@ class MixedOp(nn.Module):
                  op_names: Sequence[str],
                  stride: int = 1,
                  partial_channels: int = 2,
-                 norm_cfg: Optional[dict] = None) -> None:
+                 norm_cfg: Optional[dict] = None,
+                 op_cfg: Optional[dict] = None) -> None:
         super().__init__()
         if channels % partial_channels:
             raise ValueError(f'MixedOp: {channels} channels are not divisible '
@@ -99,7 +101,8 @@ class MixedOp(nn.Module):
         self.k = partial_channels
         self.stride = stride
         self.ops = nn.ModuleList(
-            build_op(name, channels // partial_channels, stride, norm_cfg)
+            build_op(name, channels // partial_channels, stride, norm_cfg,
+                     op_cfg)
             for name in op_names)
 
     def forward(self, x: Tensor, weights: Tensor) -> Tensor:

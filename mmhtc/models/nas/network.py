@@ -1,6 +1,6 @@
 """The NPPNet network: two branches, their interaction, heads and fusion."""
 import os.path as osp
-from typing import Dict, Optional, Sequence, Union
+from typing import Dict, Optional, Sequence, Tuple, Union
 
 import torch
 from mmcv.cnn import ConvModule
@@ -14,12 +14,15 @@ from .fusion import Fusion
 from .genotype import derive_cell, derive_interaction, load_genotype
 from .interaction import Interaction
 from .mixed_op import ArchitectureParameters
-from .operations import ENCODER_DECODER_OPS, INTERACTION_FUSION_OPS
+from .operations import ENCODER_DECODER_OPS, INTERACTION_FUSION_OPS, norm_layer
 from .structure import (BRANCHES, CELL_NUM_INPUTS, FUSION_INPUT_NAMES,
                         HIGH_LEVEL, INTERACTION_TASKS, NUM_DECODER_CELLS,
                         NUM_LEVELS, PART_CELLS, interaction_sources)
 
 PARTS = ('encoder', 'decoder', 'interaction', 'fusion')
+#: What a target node reads of the other branch's earlier levels: the cells'
+#: outputs (eq. 4-5) or the features after their own interaction (the release).
+INTERACTION_READS = ('cell_outputs', 'interacted')
 
 
 @SEG_MODELS.register_module()
@@ -36,6 +39,11 @@ class NPPNetwork(BaseModule):
     give the initial predictions. The fusion (when present) refines the four
     features; 1 x 1 predictors on its pose and parsing features give the final
     predictions.
+
+    The defaults are the paper's reading; the arguments after ``align_corners``
+    select what the authors' release does where the paper is silent
+    (``configs/nppnet/nppnet_c128-l16-release_*`` sets them all; see
+    ``configs/nppnet/README.md``).
 
     Args:
         channels: C.
@@ -58,7 +66,28 @@ class NPPNetwork(BaseModule):
             outputs 4, 5, 6; the authors' code adds encoder level 0).
         norm_cfg: Norm layer of every part. Default: BN (the paper configs
             use SyncBN).
-        align_corners: Of the bilinear resizing to 1/4 for FH. Default: False.
+        align_corners: Of every bilinear resizing of the network (decoding
+            cells, interaction, pooled conv, FH). Default: False.
+        deep_stem: The release's three-convolution stem
+            (:class:`EncoderDecoderBranch`). Default: False.
+        op_cfg: ``se_reduce`` and ``pooled_conv_bias`` of the operations
+            (:mod:`.operations`). Default: the paper's reading.
+        interaction_projection: How interaction edges map channels
+            (:data:`.interaction.PROJECTIONS`). Default: 'conv_norm'.
+        interaction_reads: One of :data:`INTERACTION_READS`. The other
+            branch's feature at the target's own level is always its cells'
+            output. Default: 'cell_outputs' (eq. 4-5).
+        high_level_channels: Channels of each FH feature by name. Default: C.
+        high_level_preact: FH as ReLU -> 1 x 1 conv with bias -> norm (the
+            release) instead of conv -> norm -> ReLU. Default: False.
+        heads: Per output name, a two-layer predictor ReLU -> conv
+            (``channels``, ``kernel_size``, ``bias`` (default True)) -> norm ->
+            ReLU -> 1 x 1 conv, in both stages; names left out (default all)
+            have a 1 x 1 convolution.
+        edge_classes: Edge output channels: 1 (a logit) or 2 (two-class
+            logits, the release). Default: 1.
+        final_outputs: The fusion's predictions. Default: ('pose',
+            'parsing'); the release adds 'pose_aux' and 'edge'.
     """
 
     def __init__(self,
@@ -75,6 +104,15 @@ class NPPNetwork(BaseModule):
                  head_levels: Sequence[int] = (4, 5, 6),
                  norm_cfg: Optional[dict] = None,
                  align_corners: bool = False,
+                 deep_stem: bool = False,
+                 op_cfg: Optional[dict] = None,
+                 interaction_projection: str = 'conv_norm',
+                 interaction_reads: str = 'cell_outputs',
+                 high_level_channels: Optional[Dict[str, int]] = None,
+                 high_level_preact: bool = False,
+                 heads: Optional[Dict[str, dict]] = None,
+                 edge_classes: int = 1,
+                 final_outputs: Sequence[str] = ('pose', 'parsing'),
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self._check_genotype_given(genotype, genotype_from)
@@ -93,13 +131,22 @@ class NPPNetwork(BaseModule):
         self.partial_channels = partial_channels
         self.head_levels = tuple(head_levels)
         self.align_corners = align_corners
+        if interaction_reads not in INTERACTION_READS:
+            raise ValueError(f'NPPNetwork: interaction_reads must be one of '
+                             f'{INTERACTION_READS}, got {interaction_reads!r}')
+        if edge_classes not in (1, 2):
+            raise ValueError(f'NPPNetwork: edge_classes must be 1 or 2, got '
+                             f'{edge_classes!r}')
+        self.interaction_reads = interaction_reads
         norm_cfg = norm_cfg or dict(type='BN')
+        op_cfg = dict(op_cfg or {}, align_corners=align_corners)
         self.branches = nn.ModuleDict({
             b: EncoderDecoderBranch(
                 channels, num_cells, {
                     part: None if part in search else genotype[part][b]
                     for part in ('encoder', 'decoder')
-                }, self.op_names, partial_channels, norm_cfg)
+                }, self.op_names, partial_channels, norm_cfg, op_cfg,
+                deep_stem)
             for b in BRANCHES
         })
         feature_channels = self.branches['pose'].out_channels
@@ -114,26 +161,51 @@ class NPPNetwork(BaseModule):
                     None if 'interaction' in search else
                     genotype['interaction'][task],
                     self.op_names['interaction'], partial_channels,
-                    norm_cfg)
+                    norm_cfg, op_cfg, interaction_projection)
         head_in = sum(feature_channels[i] for i in self.head_levels)
+        high_channels = {name: channels for name in HIGH_LEVEL}
+        high_channels.update(high_level_channels or {})
         self.high_level = nn.ModuleDict({
-            name: ConvModule(head_in, channels, 1, norm_cfg=norm_cfg)
-            for name in HIGH_LEVEL
+            name: nn.Sequential(
+                nn.ReLU(), nn.Conv2d(head_in, c, 1),
+                norm_layer(norm_cfg, c)) if high_level_preact else ConvModule(
+                    head_in, c, 1, norm_cfg=norm_cfg)
+            for name, c in high_channels.items()
         })
         out = dict(pose=num_keypoints, pose_aux=num_keypoints,
-                   parsing=num_classes, edge=1)
-        self.initial = nn.ModuleDict(
-            {name: nn.Conv2d(channels, n, 1) for name, n in out.items()})
+                   parsing=num_classes, edge=edge_classes)
+        heads = heads or {}
+        self.initial = nn.ModuleDict({
+            name: self._predictor(high_channels[name], n, heads.get(name),
+                                  norm_cfg)
+            for name, n in out.items()
+        })
         self.fusion = None
         if 'fusion' in search or 'fusion' in genotype:
             self.fusion = Fusion(
                 channels, num_fusion_layers,
                 None if 'fusion' in search else genotype['fusion'],
-                self.op_names['fusion'], partial_channels, norm_cfg)
+                self.op_names['fusion'], partial_channels, norm_cfg, op_cfg,
+                high_channels)
             self.final = nn.ModuleDict({
-                name: nn.Conv2d(self.fusion.out_channels[name], out[name], 1)
-                for name in ('pose', 'parsing')
+                name: self._predictor(self.fusion.out_channels[name],
+                                      out[name], heads.get(name), norm_cfg)
+                for name in final_outputs
             })
+
+    @staticmethod
+    def _predictor(in_channels: int, out_channels: int, head: Optional[dict],
+                   norm_cfg: dict) -> nn.Module:
+        """A 1 x 1 convolution, or with ``head`` the two-layer predictor."""
+        if head is None:
+            return nn.Conv2d(in_channels, out_channels, 1)
+        hidden, k = head['channels'], head.get('kernel_size', 1)
+        return nn.Sequential(
+            nn.ReLU(),
+            nn.Conv2d(in_channels, hidden, k, padding=k // 2,
+                      bias=head.get('bias', True)),
+            norm_layer(norm_cfg, hidden), nn.ReLU(inplace=True),
+            nn.Conv2d(hidden, out_channels, 1))
 
     @staticmethod
     def _check_genotype_given(genotype, genotype_from: Optional[str]) -> None:
@@ -189,19 +261,27 @@ class NPPNetwork(BaseModule):
 
     def _interact_level(self, stage: str, t: int, raw: Dict[str, list],
                         feats: Dict[str, list]) -> None:
-        """Node t of both branches absorbs the other branch's features as its
-        cells produced them (eq. 4-5)."""
+        """Node t of both branches absorbs the other branch's features: its
+        earlier levels as its cells produced them (eq. 4-5) or after their
+        own interaction (``interaction_reads``), its current level as its
+        cells produced it."""
         for task, (task_stage, target) in INTERACTION_TASKS.items():
             if task_stage != stage or task not in self.interactions:
                 continue
             other = 'parsing' if target == 'pose' else 'pose'
+            sources = raw[other] if self.interaction_reads == 'cell_outputs' \
+                else feats[other][:-1] + raw[other][-1:]
             feats[target][-1] = self.interactions[task](t, raw[target][-1],
-                                                        raw[other])
+                                                        sources)
+
+    def output_size(self, size: Sequence[int]) -> Tuple[int, int]:
+        """(h, w) of the predictions for an input of ``size`` (H, W)."""
+        return self.branches['pose'].output_size(size)
 
     def forward(self, inputs: Tensor) -> Dict[str, Dict[str, Tensor]]:
         """Images (B, 3, H, W) -> ``initial`` predictions (pose, pose_aux,
-        parsing, edge) and, with a fusion, ``final`` ones (pose, parsing), all at
-        1/4 of the input."""
+        parsing, edge) and, with a fusion, ``final`` ones (``final_outputs``),
+        all at 1/4 of the input (:meth:`output_size`)."""
         feats = self.features(inputs)
         size = feats['pose'][0].shape[2:]
         high = {}

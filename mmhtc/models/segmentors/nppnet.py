@@ -40,16 +40,25 @@ def blur_heatmaps(heatmaps: Tensor, sigma: float) -> Tensor:
         b, k, h, w)
 
 
+def edge_logit(edge: Tensor) -> Tensor:
+    """The edge logit (B, 1, H, W) of one logit or of two-class logits (their
+    difference: its sigmoid is the softmax's edge probability)."""
+    return edge if edge.shape[1] == 1 else edge[:, 1:] - edge[:, :1]
+
+
 @register_into(SEG_MODELS, POSE_MODELS)
 class NPPNet(BaseSegmentor):
     """NPPNet: joint human parsing and pose estimation (ICCV 2021).
 
     The network is :class:`NPPNetwork`. Training losses (Sec. 3.6), each built
-    from the registry: ``loss_pose`` (MSE) of the initial and final heatmaps and
-    of the auxiliary heatmaps against the heatmaps blurred by a Gaussian of
-    ``aux_sigma`` (heatmap pixels), ``loss_parsing`` (cross entropy) of the
-    initial and final parsing, ``loss_edge`` (class-balanced); the four tasks
-    weighted by learned uncertainty (L e^-s + s).
+    from the registry and summed over the prediction stages that have the
+    output (the initial ones, and the network's ``final_outputs``):
+    ``loss_pose`` (MSE) of the heatmaps and of the auxiliary heatmaps against
+    the heatmaps blurred by a Gaussian of ``aux_sigma`` (heatmap pixels),
+    ``loss_parsing`` (cross entropy) of the parsing, ``loss_edge``
+    (class-balanced) of the edge logit (of two-class edge logits, their
+    difference, whose sigmoid is the softmax's edge probability); the four
+    tasks weighted by learned uncertainty (L e^-s + s).
 
     Searching (the network has searched parts): every training sample is a pair
     from :class:`~mmhtc.datasets.SearchSplitDataset` and ``optim_wrapper`` has a
@@ -150,8 +159,7 @@ class NPPNet(BaseSegmentor):
     def loss(self, inputs: Tensor, data_samples: List) -> Dict[str, Tensor]:
         """Uncertainty-weighted task losses (and the raw ones, for the log)."""
         out = self.network(inputs)
-        initial = out['initial']
-        stages = [initial] + ([out['final']] if 'final' in out else [])
+        stages = [out['initial']] + ([out['final']] if 'final' in out else [])
         heatmaps = torch.stack([s.gt_fields.heatmaps for s in data_samples])
         weights = heatmap_weights(data_samples, heatmaps)
         parsing = torch.stack([s.gt_sem_seg.data for s in data_samples])[:, 0]
@@ -160,15 +168,18 @@ class NPPNet(BaseSegmentor):
             pose=self._heatmap_loss([p['pose'] for p in stages], heatmaps,
                                     weights),
             pose_aux=self._heatmap_loss(
-                [initial['pose_aux']],
+                [p['pose_aux'] for p in stages if 'pose_aux' in p],
                 blur_heatmaps(heatmaps, self.aux_sigma), weights),
             parsing=sum(
                 self.parsing_loss(self._resize(logits, parsing.shape[1:]),
                                   parsing.long(),
                                   ignore_index=self.ignore_index)
                 for logits in (p['parsing'] for p in stages)),
-            edge=self.edge_loss(self._resize(initial['edge'], edge.shape[1:]),
-                                edge, ignore_index=self.ignore_index))
+            edge=sum(
+                self.edge_loss(self._resize(edge_logit(p['edge']),
+                                            edge.shape[1:]),
+                               edge, ignore_index=self.ignore_index)
+                for p in stages if 'edge' in p))
         losses = self.weighting(raw)
         losses.update({f'raw_{task}': loss.detach() for task, loss in raw.items()})
         return losses
@@ -276,9 +287,10 @@ class NPPNet(BaseSegmentor):
             for flip in flips:
                 out = self.network(scaled.flip(3) if flip else scaled)
                 last = self._last(out)
+                edge = last.get('edge', out['initial']['edge'])
                 view = dict(
                     parsing=self._resize(last['parsing'], size).softmax(1),
-                    edge=self._resize(out['initial']['edge'],
+                    edge=self._resize(edge_logit(edge),
                                       heatmap_size).sigmoid(),
                     pose=self._resize(last['pose'], heatmap_size))
                 if flip:
