@@ -275,8 +275,8 @@ class ReleaseNetwork:
             edge, par = self.fusion_cell(f'par_net.{j}.', 'par',
                                          (edge, pose, par), 2 * c)
             pose = new_pose
-        return dict(initial=initial, final=self.heads(1, (pose_aux, edge, pose,
-                                                           par)))
+        final = self.heads(1, (pose_aux, edge, pose, par))
+        return dict(initial=initial, final=final)
 
 
 @pytest.fixture(scope='module')

@@ -263,7 +263,27 @@ def test_flip_and_multiscale_test_averages_the_views():
         result, = model.predict(x, [sample])
     assert result.pred_sem_seg.data.shape == (1, 128, 96)
     assert result.pred_edge_map.data.shape == (1, 128, 96)
-    assert result.pred_instances.keypoints.shape == (1, 16, 2)
+    # keypoints: mmpose's MSRAHeatmap decoding of the merged heatmaps (with its
+    # quarter-pixel shift towards the higher neighbour), in original pixels
+    from mmpose.codecs import MSRAHeatmap
+    codec = MSRAHeatmap(input_size=(64, 64), heatmap_size=(16, 16), sigma=2)
+    keypoints, scores = codec.decode(merged['pose'][0].numpy())
+    assert np.allclose(result.pred_instances.keypoints,
+                       keypoints / np.array([1.5, 2.0]), atol=1e-4)
+    assert np.allclose(result.pred_instances.keypoint_scores, scores)
+
+
+def test_prediction_size_follows_the_stem():
+    """Heatmaps are merged at the network's output size, which the stem's
+    convolutions give (odd sizes round up at each stride 2)."""
+    for deep_stem in (False, True):
+        network = NPPNetwork(channels=8, num_cells=4, num_classes=20,
+                             num_keypoints=16, genotype=PAPER_GENOTYPE,
+                             num_fusion_layers=1, deep_stem=deep_stem).eval()
+        with torch.no_grad():
+            out = network(torch.randn(1, 3, 70, 62))
+        assert network.output_size((70, 62)) == (18, 16)
+        assert out['final']['pose'].shape[2:] == (18, 16)
 
 
 def test_num_classes_check_covers_nppnet():
@@ -459,3 +479,64 @@ def test_norm_cfg_reaches_every_norm_layer():
     for stage in a:
         for name in a[stage]:
             assert torch.equal(a[stage][name], b[stage][name])
+
+
+def test_release_outputs_two_class_edge_and_final_auxiliary_losses():
+    """With the release's outputs the edge loss reads the softmax's edge
+    logit (l1 - l0) and the pose-aux and edge losses cover both stages; the
+    prediction's edge probability is softmax[1] of the final edge logits."""
+    from mmhtc.models.losses import BalancedEdgeLoss
+    from mmhtc.models.segmentors.nppnet import edge_logit
+    torch.manual_seed(0)
+    model = NPPNet(dict(channels=8, num_cells=4, num_classes=20,
+                        num_keypoints=16, genotype=PAPER_GENOTYPE,
+                        num_fusion_layers=1, edge_classes=2,
+                        final_outputs=('pose', 'pose_aux', 'parsing',
+                                       'edge'))).eval()
+    samples = _training_samples()
+    x = torch.randn(2, 3, 32, 32)
+    with torch.no_grad():
+        losses = model.loss(x, samples)
+        out = model.network(x)
+        merged = model._merge_views(x, [{}])
+    edge = torch.stack([s.gt_edge_map.data for s in samples])[:, 0]
+    up = lambda m: torch.nn.functional.interpolate(  # noqa: E731
+        m, (32, 32), mode='bilinear', align_corners=False)
+    expected = sum(
+        BalancedEdgeLoss()(up(stage['edge'][:, 1:] - stage['edge'][:, :1]),
+                           edge) for stage in out.values())
+    torch.testing.assert_close(losses['raw_edge'], expected)
+    logits = torch.randn(2, 2, 3, 3)
+    torch.testing.assert_close(edge_logit(logits).sigmoid()[:, 0],
+                               logits.softmax(1)[:, 1])
+    torch.testing.assert_close(
+        merged['edge'], out['final']['edge'].softmax(1)[:, 1:])
+    from mmpose.models.losses import KeypointMSELoss
+    heatmaps = torch.stack([s.gt_fields.heatmaps for s in samples])
+    weights = torch.cat([s.gt_instance_labels.keypoint_weights for s in samples])
+    target = blur_heatmaps(heatmaps, model.aux_sigma)
+    mse = KeypointMSELoss(use_target_weight=True)
+    torch.testing.assert_close(
+        losses['raw_pose_aux'],
+        sum(mse(stage['pose_aux'], target, weights) for stage in out.values()))
+
+
+def test_se_connect_average_pool_reduction_by_hand():
+    """The release's strided SE connect: re-weighting, 2 x 2 average pooling,
+    BN; its BN exists (unused) at stride 1 too."""
+    from mmhtc.models.nas.operations import build_op
+    torch.manual_seed(0)
+    op = build_op('se', 4, 2, op_cfg=dict(se_reduce='avg_pool')).eval()
+    torch.nn.init.uniform_(op.bn.running_var, 0.5, 1.5)
+    x = torch.randn(2, 4, 6, 6)
+    w = torch.sigmoid(op.excite[3](torch.relu(op.excite[1](
+        x.mean((2, 3), keepdim=True)))))
+    pooled = (x * w).reshape(2, 4, 3, 2, 3, 2).mean((3, 5))
+    expected = (pooled - op.bn.running_mean[:, None, None]) / torch.sqrt(
+        op.bn.running_var[:, None, None] + op.bn.eps)
+    with torch.no_grad():
+        torch.testing.assert_close(op(x), expected)
+    assert build_op('se', 4, 1, op_cfg=dict(se_reduce='avg_pool')).bn is not None
+    assert build_op('se', 4, 1).bn is None
+    with pytest.raises(ValueError, match='unknown keys'):
+        build_op('se', 4, 1, op_cfg=dict(se='avg_pool'))

@@ -42,6 +42,11 @@ model = dict(
         search=('encoder', 'decoder'),
         norm_cfg=dict(type='BN')),
     aux_sigma=1.0,
+    pose_decoder=dict(
+        type='MSRAHeatmap',
+        input_size=crop_size,
+        heatmap_size=(crop_size[0] // 4, crop_size[1] // 4),
+        sigma=1),
     train_cfg=dict(
         warmup=10,
         entropy_from=30,

@@ -2,8 +2,10 @@
 # pose and 3 parsing cells, 384 x 384 input; partial channels K=2 when searching;
 # flip and multi-scale test from 0.5 to 1.5 in steps of 0.25). C is the channels of
 # the first encoder level (twice the authors' INIT_CHANNELS). SyncBN across the GPUs.
-# Losses: MSE heatmaps, cross entropy, class-balanced edges. Leaf configs set the
-# genotype or the searched parts.
+# Losses: MSE heatmaps, cross entropy, class-balanced edges. Keypoints are decoded
+# from the merged heatmaps by mmpose's MSRAHeatmap codec (input and heatmap sizes:
+# those of each test input, 384 x 384 and 96 x 96 here; sigma of the training
+# targets). Leaf configs set the genotype or the searched parts.
 data_preprocessor = dict(
     type='SegDataPreProcessor',
     mean=[123.675, 116.28, 103.53],
@@ -28,4 +30,9 @@ model = dict(
     loss_parsing=dict(type='mmseg.CrossEntropyLoss', avg_non_ignore=True),
     loss_edge=dict(type='BalancedEdgeLoss'),
     aux_sigma=2.0,
+    pose_decoder=dict(
+        type='MSRAHeatmap',
+        input_size=(384, 384),
+        heatmap_size=(96, 96),
+        sigma=2),
     test_cfg=dict(scales=(0.5, 0.75, 1.0, 1.25, 1.5), flip=True))

@@ -17,7 +17,7 @@ from ...structures import flip_permutation
 from ..losses import UncertaintyWeighting
 from ..nas import NPPNetwork
 from ..utils import heatmap_weights
-from .outputs import heatmap_keypoints, to_original
+from ..utils.predictions import decode_keypoints, to_original
 
 TASKS = ('pose', 'pose_aux', 'parsing', 'edge')
 
@@ -70,8 +70,9 @@ class NPPNet(BaseSegmentor):
     then the weights on its weights half (first order, eq. 7).
 
     Prediction returns, in original-image coordinates, ``pred_sem_seg`` (with
-    ``seg_logits`` holding class probabilities), ``pred_instances`` (keypoints of
-    the heatmaps' peaks) and ``pred_edge_map`` (edge probabilities), averaged over
+    ``seg_logits`` holding class probabilities), ``pred_instances`` (keypoints
+    decoded from the heatmaps by the codec ``pose_decoder``) and
+    ``pred_edge_map`` (edge probabilities), averaged over
     ``test_cfg.scales`` and, with ``test_cfg.flip``, horizontal flips (parsing
     classes and joints swapped back with the samples' ``class_flip_pairs`` and
     ``flip_indices``).
@@ -86,6 +87,10 @@ class NPPNet(BaseSegmentor):
         aux_sigma: Blur of the auxiliary heatmap target. Default: 2.
         ignore_index: Ignored parsing and edge label. Default: 255.
         align_corners: Of the bilinear resizing of predictions. Default: False.
+        pose_decoder: The mmpose codec that decodes the merged heatmaps into
+            keypoints; its ``input_size`` and ``heatmap_size`` are those of each
+            test input (:func:`~mmhtc.models.utils.predictions.decode_keypoints`).
+            Default: ``MSRAHeatmap`` with sigma 2.
         train_cfg: Search schedule: ``warmup``, ``entropy_from``,
             ``entropy_weight`` (default 0.25) and ``entropy_reduction``
             (default 'mean', the authors' normalised entropy; 'sum' is eq. 8
@@ -104,6 +109,7 @@ class NPPNet(BaseSegmentor):
                  aux_sigma: float = 2.0,
                  ignore_index: int = 255,
                  align_corners: bool = False,
+                 pose_decoder: Optional[dict] = None,
                  train_cfg: Optional[dict] = None,
                  test_cfg: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
@@ -119,6 +125,7 @@ class NPPNet(BaseSegmentor):
         self.aux_sigma = aux_sigma
         self.ignore_index = ignore_index
         self.align_corners = align_corners
+        self.pose_decoder = pose_decoder or dict(type='MSRAHeatmap', sigma=2)
         self.train_cfg = dict(warmup=0, entropy_from=math.inf,
                               entropy_weight=0.25, entropy_reduction='mean',
                               by_epoch=True)
@@ -269,15 +276,15 @@ class NPPNet(BaseSegmentor):
             sample.pred_edge_map = PixelData(data=to_original(
                 merged['edge'][i:i + 1], sample.metainfo, size,
                 self.align_corners)[0])
-            sample.pred_instances = heatmap_keypoints(merged['pose'][i],
-                                                      sample.metainfo, size)
+            sample.pred_instances = decode_keypoints(
+                merged['pose'][i], sample.metainfo, size, self.pose_decoder)
         return data_samples
 
     def _merge_views(self, inputs: Tensor, metas: List[dict]) -> Dict:
         """Average of parsing probabilities (input size), edge probabilities and
-        heatmaps (1/4 of the input) over scales and flips."""
+        heatmaps (the network's output size at scale 1) over scales and flips."""
         size = inputs.shape[2:]
-        heatmap_size = (size[0] // 4, size[1] // 4)
+        heatmap_size = self.network.output_size(size)
         flips = (False, True) if self.test_cfg['flip'] else (False, )
         views = []
         for scale in self.test_cfg['scales']:
