@@ -540,3 +540,6 @@ def test_se_connect_average_pool_reduction_by_hand():
     assert build_op('se', 4, 1).bn is None
     with pytest.raises(ValueError, match='unknown keys'):
         build_op('se', 4, 1, op_cfg=dict(se='avg_pool'))
+    with pytest.raises(ValueError, match='network.align_corners'):
+        NPPNetwork(8, 4, 20, 16, genotype=PAPER_GENOTYPE,
+                   op_cfg=dict(align_corners=True))

@@ -137,6 +137,9 @@ class NPPNetwork(BaseModule):
         if edge_classes not in (1, 2):
             raise ValueError(f'NPPNetwork: edge_classes must be 1 or 2, got '
                              f'{edge_classes!r}')
+        if 'align_corners' in (op_cfg or {}):
+            raise ValueError('NPPNetwork: set the resizing of every part with '
+                             'network.align_corners, not op_cfg.align_corners')
         self.interaction_reads = interaction_reads
         norm_cfg = norm_cfg or dict(type='BN')
         op_cfg = dict(op_cfg or {}, align_corners=align_corners)
