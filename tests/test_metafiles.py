@@ -47,8 +47,8 @@ def test_metafile_entries(path):
         if 'Weights' in model:
             assert model['Weights'].startswith('https://'), where
         else:
-            assert status in ('paper, not yet reproduced',
-                              'demo data, measured'), where
+            assert status in ('paper, not yet reproduced', 'demo data, measured',
+                              "converted from the authors' release"), where
 
 
 def test_htcorrm_metafile_covers_the_configs_with_readme_numbers():
