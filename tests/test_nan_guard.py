@@ -42,7 +42,14 @@ class ToyDataset(torch.utils.data.Dataset):
         return dict(inputs=torch.full((2, ), float(idx)))
 
 
-def train(tmp_path, bad_at: int, bad: float, max_iters: int = 6) -> Runner:
+def train(tmp_path,
+          bad_at: int,
+          bad: float,
+          max_iters: int = 6,
+          checkpoint: str = 'CheckpointHook',
+          **kwargs) -> Runner:
+    """Train :class:`ToyModel` with a checkpoint at every iteration;
+    ``kwargs`` override the Runner's arguments."""
     runner = Runner(
         default_scope='mmseg',
         model=ToyModel(bad_at, bad),
@@ -56,9 +63,9 @@ def train(tmp_path, bad_at: int, bad: float, max_iters: int = 6) -> Runner:
         optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.01)),
         train_cfg=dict(by_epoch=False, max_iters=max_iters),
         default_hooks=dict(
-            checkpoint=dict(type='CheckpointHook', by_epoch=False,
-                            interval=1)),
-        custom_hooks=[dict(type='NaNGuardHook')])
+            checkpoint=dict(type=checkpoint, by_epoch=False, interval=1)),
+        custom_hooks=[dict(type='NaNGuardHook')],
+        **kwargs)
     runner.train()
     return runner
 

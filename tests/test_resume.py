@@ -37,8 +37,8 @@ class LossRecorder(Hook):
         }
 
 
-def build(root: str, work_dir: str, name: str, by_epoch: bool,
-          **kwargs) -> tuple:
+def small_config(root: str, work_dir: str, name: str, by_epoch: bool,
+                 **kwargs) -> Config:
     """The demo config (one HRNet block per branch) at 32 x 32 on 4 synthetic
     images, batch 2, 4 iterations, with a checkpoint every 2 iterations (and a
     validation right after it, which must not change what training draws) or at
@@ -67,7 +67,14 @@ def build(root: str, work_dir: str, name: str, by_epoch: bool,
              by_epoch=False)
     ]
     cfg.update(kwargs)
-    runner = Runner.from_cfg(cfg)
+    return cfg
+
+
+def build(root: str, work_dir: str, name: str, by_epoch: bool,
+          **kwargs) -> tuple:
+    """A Runner of :func:`small_config` and the hook recording its losses."""
+    runner = Runner.from_cfg(
+        small_config(root, work_dir, name, by_epoch, **kwargs))
     recorder = LossRecorder()
     runner.register_hook(recorder)
     return runner, recorder

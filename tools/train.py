@@ -6,12 +6,14 @@ registries); mmhtc modules are available through ``custom_imports``.
 import argparse
 import os
 import os.path as osp
+from typing import Optional
 
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from mmhtc.apis import setup_cpu_distributed, trust_local_checkpoints
+from mmhtc.engine import find_resume_checkpoint, intact_checkpoint_error
 
 
 def parse_args() -> argparse.Namespace:
@@ -21,7 +23,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--resume',
         action='store_true',
-        help='resume from the latest checkpoint in the work dir')
+        help='resume from the latest checkpoint in the work dir (the newest '
+        'intact one when the latest is truncated or corrupt), or from '
+        'load_from when the config sets it')
     parser.add_argument(
         '--amp', action='store_true', help='enable automatic mixed precision')
     parser.add_argument(
@@ -44,6 +48,19 @@ def parse_args() -> argparse.Namespace:
     args = parser.parse_args()
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args
+
+
+def resume_from(cfg: Config) -> Optional[str]:
+    """The checkpoint ``--resume`` continues from: ``load_from`` when set (it
+    must be intact), else the newest intact checkpoint of the work dir."""
+    if cfg.get('load_from', None) is None:
+        return find_resume_checkpoint(cfg.work_dir)
+    reason = intact_checkpoint_error(cfg.load_from)
+    if reason is not None:
+        raise RuntimeError(
+            f'--resume: load_from {cfg.load_from} cannot be resumed from: '
+            f'{reason}')
+    return cfg.load_from
 
 
 def main() -> None:
@@ -69,6 +86,8 @@ def main() -> None:
                 'size its learning rate is for')
         cfg.auto_scale_lr.enable = True
     cfg.resume = args.resume
+    if args.resume:
+        cfg.load_from = resume_from(cfg)
 
     setup_cpu_distributed(cfg)
     if 'runner_type' in cfg:

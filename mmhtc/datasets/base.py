@@ -3,13 +3,16 @@ import copy
 import logging
 import os
 import os.path as osp
-from typing import Dict, List, Optional
+import re
+import tempfile
+from typing import Any, Dict, List, Optional
 
 import numpy as np
 from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
 from mmpose.datasets.datasets.utils import parse_pose_metainfo
 from PIL import Image
+from torch.utils.data import get_worker_info
 
 from .pose_annotations import Persons, read_coco_keypoints
 
@@ -44,6 +47,48 @@ def expand_pose_metainfo(metainfo: dict, owner: str) -> dict:
         raise ValueError(f'{owner}: {len(classes)} classes but {len(palette)} '
                          'palette colours')
     return metainfo
+
+
+def _loading_record(owner_pid: int, worker_pid: int) -> str:
+    """The file in which data loader worker ``worker_pid`` of the process
+    ``owner_pid`` names the sample it is loading."""
+    return osp.join(tempfile.gettempdir(),
+                    f'mmhtc-loading-{owner_pid}-{worker_pid}')
+
+
+def lost_samples_message(error: BaseException) -> Optional[str]:
+    """Explain a data loader worker that died without raising.
+
+    torch reports a killed worker as ``DataLoader worker (pid 123) is killed by
+    signal: Killed.`` or ``... (pid(s) 123, 456) exited unexpectedly``. The
+    workers of :class:`BaseHumanDataset` name the sample they are loading in a
+    small file (:func:`_loading_record`); this reads those of the dead workers.
+
+    Args:
+        error: An exception raised in the process that owns the data loaders.
+
+    Returns:
+        The message to raise instead: torch's, the samples the dead workers were
+        loading (their files) and the usual causes; ``None`` when ``error`` is no
+        worker death.
+    """
+    found = re.search(r'DataLoader worker \(pid(?:\(s\))? ([\d, ]+)\)',
+                      str(error))
+    if found is None:
+        return None
+    samples = []
+    for pid in re.findall(r'\d+', found.group(1)):
+        record = _loading_record(os.getpid(), int(pid))
+        if osp.isfile(record):
+            with open(record, encoding='utf-8') as f:
+                samples.append(f'worker {pid}: {f.read()}')
+            os.remove(record)
+    where = ('; it was loading ' + '; '.join(samples)
+             if samples else '; it was loading no sample (it died between '
+             'samples)')
+    return (f'{error}{where}. A worker killed by the system (signal Killed) '
+            'usually ran out of memory: lower num_workers or batch_size, or '
+            'check the memory a transform of this sample needs.')
 
 
 def add_sample_metainfo(data_info: dict, metainfo: dict) -> dict:
@@ -106,6 +151,7 @@ class BaseHumanDataset(BaseDataset):
             raise ValueError(f'{type(self).__name__}: data_mode must be '
                              f"'bottomup' or 'topdown', got {data_mode!r}")
         self.data_mode = data_mode
+        self._owner_pid = os.getpid()
         self.pose_file = pose_file
         self.img_suffix = img_suffix
         self.seg_map_suffix = seg_map_suffix
@@ -193,6 +239,36 @@ class BaseHumanDataset(BaseDataset):
     def get_data_info(self, idx: int) -> dict:
         """Return the sample with the metainfo entries the transforms read."""
         return add_sample_metainfo(super().get_data_info(idx), self._metainfo)
+
+    def prepare_data(self, idx: int) -> Any:
+        """Sample ``idx`` through the pipeline; an error names its files.
+
+        An exception of a transform keeps its type and gets a note (shown in the
+        traceback, and in the message torch re-raises for a data loader worker)
+        naming the dataset, the index and the sample's image, parsing and edge
+        files. In a data loader worker the sample is also named in
+        :func:`_loading_record` while it loads, for :func:`lost_samples_message`
+        when the worker is killed.
+        """
+        data_info = self.get_data_info(idx)
+        files = ', '.join(
+            f'{key} {data_info[key]}'
+            for key in ('img_path', 'seg_map_path', 'edge_map_path')
+            if key in data_info)
+        sample = f'{type(self).__name__} sample {idx} ({files})'
+        record = None
+        if get_worker_info() is not None:
+            record = _loading_record(self._owner_pid, os.getpid())
+            with open(record, 'w', encoding='utf-8') as f:
+                f.write(sample)
+        try:
+            return self.pipeline(data_info)
+        except Exception as error:
+            error.add_note(f'while loading {sample}')
+            raise
+        finally:
+            if record is not None:
+                os.remove(record)
 
     def read_ids(self) -> List[str]:
         """The image ids of the split: ``ann_file`` lines, or the image folder."""

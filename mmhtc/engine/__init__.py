@@ -1,8 +1,10 @@
-from .hooks import (DeriveGenotypeHook, NaNGuardHook, NumClassesCheckHook,
-                    StepSeedHook)
+from .hooks import (AtomicCheckpointHook, DeriveGenotypeHook, NaNGuardHook,
+                    NumClassesCheckHook, StepSeedHook)
 from .optimizers import SearchOptimWrapperConstructor
+from .resume import find_resume_checkpoint, intact_checkpoint_error
 
 __all__ = [
-    'DeriveGenotypeHook', 'NaNGuardHook', 'NumClassesCheckHook', 'StepSeedHook',
-    'SearchOptimWrapperConstructor'
+    'AtomicCheckpointHook', 'DeriveGenotypeHook', 'NaNGuardHook',
+    'NumClassesCheckHook', 'StepSeedHook', 'SearchOptimWrapperConstructor',
+    'find_resume_checkpoint', 'intact_checkpoint_error'
 ]

@@ -18,7 +18,9 @@ param_scheduler = [
 train_cfg = dict(by_epoch=True, max_epochs=220, val_interval=10)
 val_cfg = dict()
 test_cfg = dict()
-default_hooks = dict(checkpoint=dict(save_best='auto', rule='greater'))
+default_hooks = dict(
+    checkpoint=dict(
+        type='AtomicCheckpointHook', save_best='auto', rule='greater'))
 # NaNGuardHook stops at a non-finite loss (naming the term and iteration);
 # NumClassesCheckHook stops before the first iteration when the model's classes or
 # keypoints disagree with the dataset's; StepSeedHook seeds the RNGs from the
