@@ -1,0 +1,116 @@
+"""HumanInferencer on a short video, a folder and arrays of real LIP images with
+the demo model freshly initialised: outputs against single-image inference."""
+import os
+import os.path as osp
+
+import cv2
+import mmengine
+import numpy as np
+import pytest
+import torch
+
+from mmhtc.apis import HumanInferencer, inference_human
+from mmhtc.apis.inferencer import prediction_dict
+
+MODEL_NAME = 'htcorrm_hrnetv2-w18s_1xb8-600it_synthetic-lip-128x128'
+IMAGES = ('114317_456748.jpg', '208597_461278.jpg', '313434_204398.jpg',
+          '342469_423620.jpg')
+#: (width, height) of the video's frames.
+FRAME_SIZE = (96, 128)
+FPS = 5.0
+
+
+@pytest.fixture(scope='module')
+def inferencer():
+    torch.manual_seed(0)
+    return HumanInferencer(MODEL_NAME, device='cpu', show_progress=False)
+
+
+@pytest.fixture(scope='module')
+def video(shared_data, tmp_path_factory):
+    """A 4-frame mp4 written with OpenCV from LIP val images resized to one
+    size."""
+    path = str(tmp_path_factory.mktemp('video') / 'walk.mp4')
+    writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*'mp4v'), FPS,
+                             FRAME_SIZE)
+    for name in IMAGES:
+        image = cv2.imread(
+            osp.join(shared_data, 'lip', 'TrainVal_images', 'val_images', name))
+        writer.write(cv2.resize(image, FRAME_SIZE))
+    writer.release()
+    return path
+
+
+def _frames(path):
+    capture = cv2.VideoCapture(path)
+    frames = []
+    while True:
+        ok, frame = capture.read()
+        if not ok:
+            break
+        frames.append(frame)
+    fps = capture.get(cv2.CAP_PROP_FPS)
+    capture.release()
+    return frames, fps
+
+
+def test_video_to_mp4_and_json_per_frame(inferencer, video, tmp_path):
+    batches = list(inferencer(video, out_dir=str(tmp_path)))
+    written, fps = _frames(str(tmp_path / 'visualizations' / 'walk.mp4'))
+    assert len(written) == len(IMAGES)
+    assert written[0].shape == (FRAME_SIZE[1], FRAME_SIZE[0], 3)
+    assert fps == FPS
+    predictions = mmengine.load(str(tmp_path / 'predictions' / 'walk.json'))
+    assert [p['frame_id'] for p in predictions] == list(range(len(IMAGES)))
+    assert [p for batch in batches for p in batch['predictions']] == [
+        {k: v for k, v in p.items() if k != 'frame_id'} for p in predictions
+    ]
+    frames, _ = _frames(video)
+    for frame, pred in zip(frames, predictions):
+        expected = inference_human(inferencer.model, frame)
+        assert np.array_equal(pred['parsing'], expected.parsing)
+        assert np.array_equal(
+            np.asarray(pred['edge'], np.float32), expected.edge)
+        assert np.array_equal(
+            np.asarray(pred['keypoints'], np.float32), expected.keypoints)
+        assert np.array_equal(
+            np.asarray(pred['keypoint_scores'], np.float32),
+            expected.keypoint_scores)
+
+
+def test_folder_and_arrays(inferencer, video, tmp_path):
+    frames, _ = _frames(video)
+    folder = tmp_path / 'frames'
+    folder.mkdir()
+    for i, frame in enumerate(frames[:2]):
+        cv2.imwrite(str(folder / f'{i}.png'), frame)
+    (folder / 'notes.txt').write_text('not an image')
+    outputs = list(
+        inferencer(str(folder), batch_size=2, return_vis=True,
+                   pred_out_dir=str(tmp_path / 'preds'),
+                   vis_out_dir=str(tmp_path / 'vis')))
+    assert len(outputs) == 1 and len(outputs[0]['visualization']) == 2
+    assert sorted(os.listdir(tmp_path / 'preds')) == ['0.json', '1.json']
+    assert sorted(os.listdir(tmp_path / 'vis')) == ['0.png', '1.png']
+    drawn = outputs[0]['visualization'][0]
+    assert drawn.shape == frames[0].shape and drawn.dtype == np.uint8
+    results = next(inferencer(frames[:2], return_datasamples=True,
+                              batch_size=2))['predictions']
+    for i, result in enumerate(results):
+        assert mmengine.load(str(tmp_path / 'preds' / f'{i}.json')) == \
+            prediction_dict(result)
+
+
+def test_bad_inputs(inferencer, tmp_path):
+    with pytest.raises(FileNotFoundError, match='no video at .*missing.mp4'):
+        next(inferencer(str(tmp_path / 'missing.mp4')))
+    broken = tmp_path / 'broken.mp4'
+    broken.write_text('not a video')
+    with pytest.raises(ValueError, match='cannot open .*broken.mp4'):
+        next(inferencer(str(broken)))
+    with pytest.raises(ValueError, match='no images .* in'):
+        next(inferencer(str(tmp_path)))
+    with pytest.raises(ValueError, match='webcam:<id>'):
+        next(inferencer('webcam:front'))
+    with pytest.raises(ValueError, match='neither a config file nor a model'):
+        HumanInferencer('no_such_model')
