@@ -1,8 +1,12 @@
 """HeterogeneousNonLocal against a naive computation of eq. 1-3."""
+import importlib.util
+import os.path as osp
+
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from conftest import REPO_ROOT
 
 from mmhtc.models.layers import HeterogeneousNonLocal
 
@@ -115,3 +119,98 @@ def test_wrong_number_of_inputs():
     with pytest.raises(ValueError, match='expected 3 hybrid inputs, got 2'):
         HeterogeneousNonLocal(8, 3)(torch.zeros(1, 8, 4, 4),
                                     [torch.zeros(1, 8, 4, 4)] * 2)
+
+
+def saved_bytes(function) -> int:
+    """Bytes of the tensors autograd keeps for the backward pass of
+    ``function()`` (parameters and inputs counted too)."""
+    sizes = []
+
+    def pack(tensor):
+        sizes.append(tensor.numel() * tensor.element_size())
+        return tensor
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        function()
+    return sum(sizes)
+
+
+def train_step(module, main, inputs):
+    """Output, gradients of inputs and weights, and BN running statistics."""
+    out, _ = module(main, inputs)
+    tensors = [main, *inputs, *module.parameters()]
+    grads = torch.autograd.grad(out.square().sum(), tensors)
+    return [out, *grads, *module.buffers()]
+
+
+@pytest.mark.parametrize('attention', ['explicit', 'fused'])
+@pytest.mark.parametrize('num_inputs', [3, 0])
+def test_checkpointing_keeps_outputs_gradients_and_statistics(
+        attention, num_inputs):
+    torch.manual_seed(0)
+    main = torch.randn(2, 8, 6, 6, requires_grad=True)
+    inputs = [torch.randn(2, 8, 6, 6, requires_grad=True)
+              for _ in range(num_inputs)]
+    results = []
+    for with_cp in (False, True):
+        module = randomised(
+            HeterogeneousNonLocal(8, num_inputs, inter_channels=4,
+                                  attention=attention, with_cp=with_cp))
+        results.append(train_step(module.train(), main, inputs))
+    assert len(results[0]) == len(results[1])
+    for plain, checkpointed in zip(*results):
+        torch.testing.assert_close(checkpointed, plain, atol=1e-5, rtol=1e-5)
+
+
+def test_checkpointing_keeps_only_segment_inputs_while_training():
+    torch.manual_seed(0)
+    main = torch.randn(2, 8, 8, 8, requires_grad=True)
+    inputs = [torch.randn(2, 8, 8, 8, requires_grad=True) for _ in range(3)]
+    plain, checkpointed = (
+        HeterogeneousNonLocal(8, 3, inter_channels=4, with_cp=with_cp)
+        for with_cp in (False, True))
+    plain.load_state_dict(checkpointed.state_dict())
+
+    def run(module):
+        return saved_bytes(lambda: module(main, inputs))
+
+    # Checkpointed, only the segments' inputs are kept (a feature B x C x H x W
+    # is F): the three hybrid inputs (W1); F_m (keys and values); F_h, key and
+    # value, F / 8 each with C' = C / 2 and 4x fewer keys (attention); the
+    # context, F / 2, and F_m (W2 and the residual).
+    feature = 2 * 8 * 8 * 8 * 4
+    assert run(checkpointed) == (3 + 1 + 1.25 + 1.5) * feature
+    assert run(plain) > 1.5 * run(checkpointed)
+    # In evaluation nothing is checkpointed.
+    plain.eval(), checkpointed.eval()
+    assert run(checkpointed) == run(plain)
+
+
+def test_benchmark_with_cp_accounting(capsys):
+    path = osp.join(REPO_ROOT, 'tools', 'analysis_tools', 'benchmark_hnl.py')
+    spec = importlib.util.spec_from_file_location('benchmark_hnl', path)
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    # C = 16, 16 x 16, batch 2, no sub-sampling: S is 2 x 256 x 256 fp32 =
+    # 524 kB; a feature map 2 x 16 x 256 fp32 = 32.8 kB.
+    results = tool.main([
+        '--channels', '16', '--inter-channels', '8', '--size', '16',
+        '--no-sub-sample', '--with-cp', '--repeats', '1'
+    ])
+    relation = 2 * 256 * 256 * 4
+    feature = 2 * 16 * 256 * 4
+    explicit, checkpointed = results['explicit'], results['checkpointed']
+    assert set(results) == {'difference', 'explicit', 'fused', 'checkpointed'}
+    assert checkpointed['difference'] < 1e-4
+    assert results['difference'] == max(results['fused']['difference'],
+                                        checkpointed['difference'])
+    assert explicit['peak'] >= 2 * relation
+    # The four input gradients are allocated, S never is.
+    assert 4 * feature <= checkpointed['peak'] < relation
+    assert 'math' not in checkpointed['kernel']
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[-1].startswith('ratios checkpointed/explicit')
+    assert lines[-2].startswith('ratios fused/explicit')
+    memory = float(lines[-1].split()[3])
+    assert memory == pytest.approx(
+        checkpointed['peak'] / explicit['peak'], abs=1e-3)

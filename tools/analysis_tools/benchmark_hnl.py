@@ -1,10 +1,13 @@
 """Peak memory and time of HNL's explicit and fused attention, same inputs, one run.
 
-One :class:`~mmhtc.models.layers.HeterogeneousNonLocal` (the same weights) runs a
-forward and backward pass on the same random inputs with ``attention='explicit'``
-(the relation map S, L x L' with L = H x W, is formed) and ``'fused'``
-(:func:`torch.nn.functional.scaled_dot_product_attention`). The main and hybrid
-inputs require gradients, as inside a network.
+One :class:`~mmhtc.models.layers.HeterogeneousNonLocal` (the same weights, in
+training mode) runs a forward and backward pass on the same random inputs with
+``attention='explicit'`` (the relation map S, L x L' with L = H x W, is formed) and
+``'fused'`` (:func:`torch.nn.functional.scaled_dot_product_attention`); with
+``--with-cp`` also ``'checkpointed'``: fused attention with ``with_cp=True``
+(activation checkpointing: the backward pass recomputes the hybrid, the attention
+and the output one after the other). The main and hybrid inputs require gradients,
+as inside a network.
 
 - Memory: the peak of the bytes allocated during one forward + backward, over what
   was allocated before it (inputs, weights). On CPU, counted by the allocator:
@@ -17,12 +20,15 @@ inputs require gradients, as inside a network.
   the same outputs and input gradients runs first and warms both up.
 - Kernel: the attention operator the fused path ran (the profiler's op names);
   ``math`` means scaled_dot_product_attention fell back to forming S.
+- Agreement: the largest difference from the explicit path of the output and the
+  gradients of the inputs and the weights, computed first (it also warms up).
 
-The last line printed holds the ratios fused / explicit.
+The last lines printed hold the ratios of each path to explicit.
 
 Usage:
     python tools/analysis_tools/benchmark_hnl.py [--channels 512] [--size 96]
-        [--batch 2] [--no-sub-sample] [--repeats 3] [--device cpu] [--quick]
+        [--batch 2] [--no-sub-sample] [--with-cp] [--repeats 3] [--device cpu]
+        [--quick]
 """
 import argparse
 import gc
@@ -36,7 +42,11 @@ from torch.profiler import ProfilerActivity, profile
 
 from mmhtc.models.layers import HeterogeneousNonLocal
 
-MODES = ('explicit', 'fused')
+# path -> (attention, with_cp)
+PATHS = dict(
+    explicit=('explicit', False),
+    fused=('fused', False),
+    checkpointed=('fused', True))
 QUICK = dict(channels=256, size=48)
 MB = 1e6
 
@@ -56,6 +66,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         action='store_true',
         help='keys at full resolution (L x L relation map)')
     parser.add_argument(
+        '--with-cp',
+        action='store_true',
+        help='also measure fused attention with activation checkpointing')
+    parser.add_argument(
         '--warmup',
         type=int,
         default=0,
@@ -71,6 +85,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.quick:
         args.channels, args.size = QUICK['channels'], QUICK['size']
+    args.modes = tuple(PATHS)[:3 if args.with_cp else 2]
     return args
 
 
@@ -179,25 +194,38 @@ def timed_step(module: HeterogeneousNonLocal, main: Tensor,
     return seconds, read_status('VmHWM') - before if rss else None
 
 
+def set_path(module: HeterogeneousNonLocal, mode: str) -> None:
+    module.attention, module.with_cp = PATHS[mode]
+
+
 def check_agreement(module: HeterogeneousNonLocal, main: Tensor,
-                    inputs: List[Tensor]) -> float:
-    """Largest difference of outputs and input gradients between the paths."""
-    results = []
-    for mode in MODES:
-        module.attention = mode
+                    inputs: List[Tensor], modes: Sequence[str]) -> Dict:
+    """Per path after the first, the largest difference from the first path of
+    the output and the gradients of the inputs and the weights."""
+    results = {}
+    tensors = (main, *inputs, *module.parameters())
+    for mode in modes:
+        set_path(module, mode)
         out, _ = module(main, inputs)
-        grads = torch.autograd.grad(out.square().mean(), (main, *inputs))
-        results.append([out.detach(), *grads])
-    return max((a - b).abs().max().item() for a, b in zip(*results))
+        grads = torch.autograd.grad(out.square().mean(), tensors)
+        results[mode] = [out.detach(), *grads]
+    first = results[modes[0]]
+    return {
+        mode: max((a - b).abs().max().item()
+                  for a, b in zip(first, results[mode]))
+        for mode in modes[1:]
+    }
 
 
 def run(args: argparse.Namespace) -> Dict[str, Dict]:
-    """Measure both paths.
+    """Measure the paths ``args.modes``.
 
     Returns:
-        ``difference`` (float) and per mode a dict of ``peak`` (bytes), ``rss``
-        (bytes, the largest of the timed runs; None off Linux or on CUDA),
-        ``kernel`` (str), ``times`` and ``seconds`` (their median).
+        ``difference`` (the largest difference of a path from explicit, float)
+        and per path a dict of ``difference`` (from explicit; not for explicit
+        itself), ``peak`` (bytes), ``rss`` (bytes, the largest of the timed
+        runs; None off Linux or on CUDA), ``kernel`` (str), ``times`` and
+        ``seconds`` (their median).
     """
     device = torch.device(args.device)
     torch.manual_seed(args.seed)
@@ -207,21 +235,25 @@ def run(args: argparse.Namespace) -> Dict[str, Dict]:
         inter_channels=args.inter_channels,
         sub_sample=not args.no_sub_sample).to(device)
     main, inputs = make_inputs(args, device)
-    results = dict(difference=check_agreement(module, main, inputs))
-    for mode in MODES:
-        module.attention = mode
+    modes = args.modes
+    differences = check_agreement(module, main, inputs, modes)
+    results = dict(difference=max(differences.values()))
+    for mode in modes:
+        set_path(module, mode)
         for _ in range(args.warmup):
             step(module, main, inputs)
         results[mode] = measure_memory(lambda: step(module, main, inputs),
                                        device)
         results[mode].update(times=[], rss=[])
+        if mode in differences:
+            results[mode]['difference'] = differences[mode]
     for repeat in range(args.repeats):
-        for mode in (MODES if repeat % 2 == 0 else MODES[::-1]):
-            module.attention = mode
+        for mode in (modes if repeat % 2 == 0 else modes[::-1]):
+            set_path(module, mode)
             seconds, rss = timed_step(module, main, inputs, device)
             results[mode]['times'].append(seconds)
             results[mode]['rss'].append(rss)
-    for mode in MODES:
+    for mode in modes:
         res = results[mode]
         res['seconds'] = statistics.median(res['times'])
         res['rss'] = None if None in res['rss'] else max(res['rss'])
@@ -238,20 +270,23 @@ def report(args: argparse.Namespace, results: Dict[str, Dict]) -> None:
           f'forward + backward on {args.device} '
           f'({torch.get_num_threads()} threads)')
     print(f'relation map S: {relation:.1f} MB per copy (fp32)')
-    print(f'max |explicit - fused| (output, input grads): '
-          f'{results["difference"]:.2e}')
+    for mode in args.modes[1:]:
+        print(f'max |explicit - {mode}| (output, input and weight grads): '
+              f'{results[mode]["difference"]:.2e}')
     print(f'{"":10}{"peak MB":>10}{"RSS MB":>10}{"time s":>10}  '
           f'attention kernel / times')
-    for mode in MODES:
+    for mode in args.modes:
         res = results[mode]
         rss = 'n/a' if res['rss'] is None else f'{res["rss"] / MB:.1f}'
         times = ' '.join(f'{t:.3f}' for t in res['times'])
         print(f'{mode:10}{res["peak"] / MB:10.1f}{rss:>10}'
               f'{res["seconds"]:10.3f}  {res["kernel"]} / {times}')
-    explicit, fused = results['explicit'], results['fused']
-    print(f'ratios fused/explicit: memory '
-          f'{fused["peak"] / explicit["peak"]:.3f} time '
-          f'{fused["seconds"] / explicit["seconds"]:.3f}')
+    explicit = results['explicit']
+    for mode in args.modes[1:]:
+        res = results[mode]
+        print(f'ratios {mode}/explicit: memory '
+              f'{res["peak"] / explicit["peak"]:.3f} time '
+              f'{res["seconds"] / explicit["seconds"]:.3f}')
 
 
 def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Dict]:

@@ -1,13 +1,64 @@
 """Heterogeneous Non-Local module (HTCorrM, Sec. 3.3, eq. 1-3)."""
-from typing import Optional, Sequence, Tuple
+from contextlib import contextmanager, nullcontext
+from typing import Any, Callable, Iterator, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
 from mmcv.cnn import ConvModule
 from mmengine.model import BaseModule, constant_init
 from torch import Tensor, nn
+from torch.nn.modules.batchnorm import _BatchNorm
+from torch.utils.checkpoint import checkpoint
 
 from ...registry import POSE_MODELS, SEG_MODELS, register_into
+
+
+@contextmanager
+def _norm_statistics_kept(module: nn.Module) -> Iterator[None]:
+    """Restore the running statistics of ``module``'s batch norms on exit, so
+    that recomputing a forward pass does not update them a second time."""
+    buffers = [
+        buffer for norm in module.modules() if isinstance(norm, _BatchNorm)
+        for buffer in norm.buffers()
+    ]
+    saved = [buffer.clone() for buffer in buffers]
+    try:
+        yield
+    finally:
+        for buffer, value in zip(buffers, saved):
+            buffer.copy_(value)
+
+
+def checkpointed(module: nn.Module, function: Callable[..., Any],
+                 *tensors: Tensor) -> Any:
+    """``function(*tensors)``, activation-checkpointed when ``module.with_cp``,
+    in training and with an input that requires grad.
+
+    The activations of ``function`` are not kept: the backward pass recomputes
+    them (:func:`torch.utils.checkpoint.checkpoint`, ``use_reentrant=False``; the
+    random state, e.g. of dropout, is replayed). The running statistics of the
+    batch norms in ``module`` are updated once, by the forward pass, as without
+    checkpointing.
+    """
+    if not (module.with_cp and module.training
+            and any(t.requires_grad for t in tensors)):
+        return function(*tensors)
+    return checkpoint(
+        function, *tensors, use_reentrant=False,
+        context_fn=lambda: (nullcontext(), _norm_statistics_kept(module)))
+
+
+def pointwise(x: Tensor, weight: Tensor, bias: Optional[Tensor]) -> Tensor:
+    """A 1 x 1 convolution, (B, C_in, H, W) -> (B, C_out, H, W), as a batched
+    matrix product: the same result without the CPU convolution kernels' copies
+    of the input and the gradients, which would dominate HNL's peak memory."""
+    b, _, h, w = x.shape
+    weight = weight.flatten(1).expand(b, -1, -1)
+    if bias is None:
+        out = torch.bmm(weight, x.flatten(2))
+    else:
+        out = torch.baddbmm(bias[:, None], weight, x.flatten(2))
+    return out.view(b, -1, h, w)
 
 
 @register_into(SEG_MODELS, POSE_MODELS)
@@ -49,6 +100,10 @@ class HeterogeneousNonLocal(BaseModule):
         norm_cfg: Normalisation after W1 and W2. Default: BN.
         hybrid_act_cfg: Activation after W1's normalisation. Default: None (eq. 1
             has none; the authors' CorrPM release has InPlace-ABN's leaky ReLU).
+        with_cp: Activation checkpointing while training: the hybrid (W1), the
+            keys and values, the attention and the output (W2 and the residual)
+            are recomputed one after the other in the backward pass instead of
+            being kept. Default: False.
         init_cfg: Initialisation of the convolutions.
     """
 
@@ -60,6 +115,7 @@ class HeterogeneousNonLocal(BaseModule):
                  attention: str = 'auto',
                  norm_cfg: Optional[dict] = None,
                  hybrid_act_cfg: Optional[dict] = None,
+                 with_cp: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if attention not in ('auto', 'explicit', 'fused'):
@@ -72,6 +128,7 @@ class HeterogeneousNonLocal(BaseModule):
         self.channels = channels
         self.num_inputs = num_inputs
         self.attention = attention
+        self.with_cp = with_cp
         self.hybrid = ConvModule(
             channels * num_inputs, channels, 1, norm_cfg=norm_cfg,
             act_cfg=hybrid_act_cfg) if num_inputs else None
@@ -106,20 +163,69 @@ class HeterogeneousNonLocal(BaseModule):
         if len(inputs) != self.num_inputs:
             raise ValueError(f'HeterogeneousNonLocal: expected {self.num_inputs} '
                              f'hybrid inputs, got {len(inputs)}')
-        b, _, h, w = main.shape
-        source = self.hybrid(torch.cat(list(inputs), 1)) if inputs else main
-        query = self.query(source).flatten(2).transpose(1, 2)
-        key = self.pool(self.key(main)).flatten(2)
-        value = self.pool(self.value(main)).flatten(2).transpose(1, 2)
+        source = checkpointed(self, self._hybrid, *inputs) if inputs else main
+        key, value = checkpointed(self, self._keys, main)
         relation = None
-        if return_relation or self.attention == 'explicit':
-            relation = torch.softmax(query @ key, dim=-1)
-            context = relation @ value
+        if return_relation:
+            relation = self._relation(self._query(source), key)
+            context = self._to_map(relation @ value, source)
         else:
-            # Contiguous (B, L, C') operands: the CPU flash kernel needs a unit
-            # stride in the last dimension, otherwise the math kernel forms S.
+            context = checkpointed(self, self._attend, source, key, value)
+        return checkpointed(self, self._output, context, main), relation
+
+    def _hybrid(self, *inputs: Tensor) -> Tensor:
+        """F_h = W1 concat(inputs), W1's slice per input applied and summed, so
+        that the concatenation (n x C channels) and its gradient are never
+        formed."""
+        conv = self.hybrid.conv
+        out = sum(
+            pointwise(x, w, None)
+            for x, w in zip(inputs, conv.weight.split(self.channels, 1)))
+        if conv.bias is not None:
+            out = out + conv.bias[:, None, None]
+        out = self.hybrid.norm(out)
+        return self.hybrid.activate(out) if self.hybrid.with_activation else out
+
+    @staticmethod
+    def _to_sequence(x: Tensor) -> Tensor:
+        """(B, C', H, W) -> (B, H*W, C'), contiguous: the CPU flash kernel needs
+        a unit stride in the last dimension, otherwise the math kernel forms S."""
+        return x.flatten(2).transpose(1, 2).contiguous()
+
+    def _query(self, source: Tensor) -> Tensor:
+        """F_1 = theta(F_h) (B, L, C')."""
+        return self._to_sequence(
+            pointwise(source, self.query.weight, self.query.bias))
+
+    def _keys(self, main: Tensor) -> Tuple[Tensor, Tensor]:
+        """F_2 = phi(F_m) and F_3 = g(F_m), sub-sampled, each (B, L', C')."""
+        return tuple(
+            self._to_sequence(self.pool(pointwise(main, conv.weight, conv.bias)))
+            for conv in (self.key, self.value))
+
+    @staticmethod
+    def _relation(query: Tensor, key: Tensor) -> Tensor:
+        """S = softmax(F_1 F_2) (B, L, L'), softmax over the keys."""
+        return torch.softmax(query @ key.transpose(1, 2), dim=-1)
+
+    def _attend(self, source: Tensor, key: Tensor, value: Tensor) -> Tensor:
+        """S F_3 as a (B, C', H, W) map: S formed (``'explicit'``) or not
+        (scaled_dot_product_attention)."""
+        query = self._query(source)
+        if self.attention == 'explicit':
+            context = self._relation(query, key) @ value
+        else:
             context = F.scaled_dot_product_attention(
-                query.contiguous(), key.transpose(1, 2).contiguous(),
-                value.contiguous(), scale=1.0)
-        context = context.transpose(1, 2).reshape(b, -1, h, w)
-        return self.out(context) + main, relation if return_relation else None
+                query, key, value, scale=1.0)
+        return self._to_map(context, source)
+
+    @staticmethod
+    def _to_map(context: Tensor, like: Tensor) -> Tensor:
+        """(B, L, C') -> (B, C', H, W) on the grid of ``like`` (B, C, H, W)."""
+        b, _, h, w = like.shape
+        return context.transpose(1, 2).reshape(b, -1, h, w)
+
+    def _output(self, context: Tensor, main: Tensor) -> Tensor:
+        """F_r = W2 context + F_m."""
+        conv = self.out.conv
+        return self.out.norm(pointwise(context, conv.weight, conv.bias)) + main
