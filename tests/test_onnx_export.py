@@ -5,6 +5,7 @@ tool's command line; the graph's outputs on fresh inputs must match the PyTorch
 network forward within 1e-4 (max abs, float32), and that forward must be the
 model's own (``mode='tensor'``) where the model returns it.
 """
+import argparse
 import importlib.util
 import os.path as osp
 
@@ -13,6 +14,7 @@ import onnx
 import onnxruntime as ort
 import pytest
 import torch
+from mmengine.config import DictAction
 from torch import nn
 
 from conftest import REPO_ROOT
@@ -27,6 +29,24 @@ NPPNET_DEMO = osp.join(
 NPPNET_SEARCH = osp.join(
     REPO_ROOT, 'configs', 'demo',
     'nppnet_search-encdec_c8-l4_1xb4-40it_synthetic-lip-64x64.py')
+HTCORRM_POSE = osp.join(REPO_ROOT, 'configs', 'htcorrm',
+                        'htcorrm_hrnetv2-w32_2xb16-220e_lip-256x256.py')
+# The demo model with edges as the main task (one logit, the parsing encoder's
+# classes), and the pose-main HRNetV2-W32 model with one block per branch.
+EDGE_MAIN = [
+    'model.decode_head.core.main=edge', 'model.decode_head.core.num_classes=20',
+    'model.decode_head.num_classes=2', 'model.decode_head.out_channels=1',
+    'model.decode_head.threshold=0.5',
+    'model.decode_head.loss_decode.type=BalancedEdgeLoss'
+]
+SHALLOW_HRNET = [
+    'model.backbone.extra.stage1.num_blocks=(1,)',
+    'model.backbone.extra.stage2.num_blocks=(1,1)',
+    'model.backbone.extra.stage3.num_modules=1',
+    'model.backbone.extra.stage3.num_blocks=(1,1,1)',
+    'model.backbone.extra.stage4.num_modules=1',
+    'model.backbone.extra.stage4.num_blocks=(1,1,1,1)'
+]
 PAPER_GENOTYPE = osp.join(REPO_ROOT, 'configs', 'nppnet', 'genotypes',
                           'nppnet_lip_paper.yaml')
 NPPNET_OPTIONS = [f'model.network.genotype={PAPER_GENOTYPE}']
@@ -47,8 +67,12 @@ def tool():
 
 
 def build(config, options=(), seed=0):
+    """The model of ``config`` with ``--cfg-options``-style ``options``."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    cfg_options = parser.parse_args(['--cfg-options', *options]).cfg_options \
+        if options else None
     torch.manual_seed(seed)
-    cfg_options = dict(option.split('=', 1) for option in options)
     return init_model(config, cfg_options=cfg_options)
 
 
@@ -143,6 +167,24 @@ def test_htcorrm_demo_dynamic_shape(tool, htcorrm):
     assert input_dims(out)[1] == ['batch', 3, 'height', 'width']
     # other sizes than the traced one: HRNet's fuse layers upsample by scale
     check_export(tool, model, out, [(1, 64, 64), (2, 96, 64), (1, 128, 160)])
+
+
+@pytest.mark.parametrize('config, options, names', [
+    (HTCORRM_DEMO, EDGE_MAIN, ['edge', 'parsing', 'pose']),
+    (HTCORRM_POSE, SHALLOW_HRNET, ['pose', 'parsing', 'edge']),
+], ids=['edge-main', 'pose-main'])
+def test_htcorrm_other_main_tasks(tool, config, options, names, tmp_path):
+    model = build(config, options)
+    checkpoint = save_checkpoint(model, tmp_path / 'model.pth')
+    out = tmp_path / 'model.onnx'
+    assert export_cli(tool, config, checkpoint, out, (64, 64), True,
+                      options) == names
+    wrapper = check_export(tool, model, out, [(1, 64, 64), (2, 96, 64)])
+    inputs = torch.randn(1, 3, 64, 64)
+    with torch.no_grad():
+        main = model(inputs, None, mode='tensor')
+        torch.testing.assert_close(wrapper(inputs)[0], main)
+    assert main.shape[1] == (1 if names[0] == 'edge' else 16)
 
 
 def test_nppnet_outputs_are_the_last_stage(tool, nppnet):
