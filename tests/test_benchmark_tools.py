@@ -178,3 +178,31 @@ def test_data_pipeline_without_labels_is_an_error(tmp_path):
     cfg = Config.fromfile(tool.DEFAULT_CONFIG)
     with pytest.raises(FileNotFoundError, match=str(tmp_path)):
         tool.load_samples(cfg, str(tmp_path), 10)
+
+
+def test_benchmark_inference_onnx_against_pytorch(capsys):
+    tool = load_tool('benchmark_inference')
+    demo = osp.join(REPO_ROOT, 'configs', 'demo',
+                    'htcorrm_hrnetv2-w18s_1xb8-600it_synthetic-lip-128x128.py')
+    results = tool.main([
+        demo, '--onnx', '--shape', '64', '64', '--batch', '2', '--warmup',
+        '0', '--repeats', '2'
+    ])
+    onnx, pytorch = results
+    assert onnx['difference'] < 1e-4
+    assert onnx['params'] == pytorch['params']
+    for result in results:
+        assert len(result['times']) == 2
+        assert result['images_per_s'] == pytest.approx(2 / result['seconds'])
+    (ratio, ) = last_line_numbers(capsys.readouterr().out,
+                                  'time ratio onnxruntime/PyTorch')
+    assert ratio == pytest.approx(
+        onnx['seconds'] / pytorch['seconds'], abs=1e-3)
+
+
+def test_benchmark_inference_arguments_are_checked():
+    tool = load_tool('benchmark_inference')
+    for argv in (['a.py'], ['a.py', 'b.py', '--onnx'],
+                 ['a.py', 'b.py', '--checkpoint', 'c.pth']):
+        with pytest.raises(SystemExit):
+            tool.parse_args(argv)

@@ -129,8 +129,10 @@ def export(model: nn.Module,
            out: str,
            shape: Sequence[int] = (384, 384),
            dynamic: bool = False,
-           opset: int = MIN_OPSET) -> List[str]:
-    """Export ``model``'s network forward on a (1, 3, H, W) input to ``out``.
+           opset: int = MIN_OPSET,
+           batch: int = 1) -> List[str]:
+    """Export ``model``'s network forward on a (batch, 3, H, W) input to
+    ``out``.
 
     Returns:
         The output names, in the graph's order.
@@ -140,7 +142,7 @@ def export(model: nn.Module,
                          f'{opset}')
     wrapper = export_module(model).eval()
     device = next(model.parameters()).device
-    inputs = torch.randn(1, 3, *shape, device=device)
+    inputs = torch.randn(batch, 3, *shape, device=device)
     names = list(wrapper.output_names)
     dynamic_axes: Optional[Dict[str, Dict[int, str]]] = None
     if dynamic:
