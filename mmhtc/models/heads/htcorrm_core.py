@@ -54,6 +54,9 @@ class HTCorrMCore(BaseModule):
         losses: Per task, the loss config (parsing: an mmseg cross entropy, pose: an
             mmpose heatmap loss, edge: :class:`BalancedEdgeLoss`).
         ignore_index: Ignored parsing and edge label. align_corners: For resizing.
+        with_cp: Activation checkpointing of the encoders and the HNL while
+            training (their ``with_cp``), to trade compute for memory. Default:
+            False.
     """
 
     def __init__(self,
@@ -70,6 +73,7 @@ class HTCorrMCore(BaseModule):
                  losses: Optional[Dict[str, dict]] = None,
                  ignore_index: int = 255,
                  align_corners: bool = False,
+                 with_cp: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         encoders = {t: c for t, c in encoders.items() if c is not None}
@@ -92,7 +96,8 @@ class HTCorrMCore(BaseModule):
         for task, cfg in encoders.items():
             cfg = dict(cfg)
             self.in_index[task] = cfg.pop('in_index')
-            self.encoders[task] = SEG_MODELS.build(dict(channels=channels, **cfg))
+            self.encoders[task] = SEG_MODELS.build(
+                dict(channels=channels, with_cp=with_cp, **cfg))
         out_channels = dict(parsing=num_classes, pose=num_keypoints, edge=1)
         self.predictors = nn.ModuleDict({
             task: nn.Conv2d(channels, out_channels[task], 1)
@@ -104,8 +109,8 @@ class HTCorrMCore(BaseModule):
             for task, cfg in (losses or {}).items() if task in self.predictors
         })
         if fusion == 'hnl':
-            self.hnl = HeterogeneousNonLocal(channels, len(self.hybrid),
-                                             **(hnl or {}))
+            self.hnl = HeterogeneousNonLocal(
+                channels, len(self.hybrid), with_cp=with_cp, **(hnl or {}))
         elif fusion == 'concat':
             self.concat = ConvModule(channels * len(self.hybrid), channels, 1,
                                      norm_cfg=dict(type='BN'))

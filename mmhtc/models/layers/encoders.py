@@ -2,7 +2,9 @@
 
 Each encoder turns backbone features into a task feature of C channels at the size of
 the low-level feature G1, so that the three task features can be correlated pixel by
-pixel.
+pixel. With ``with_cp=True`` an encoder's activations are not kept while training
+but recomputed in the backward pass (activation checkpointing, as OpenMMLab
+backbones' ``with_cp``).
 """
 from typing import Optional, Sequence, Tuple
 
@@ -14,6 +16,7 @@ from mmseg.models.utils import resize
 from torch import Tensor, nn
 
 from ...registry import POSE_MODELS, SEG_MODELS, register_into
+from .hnl import checkpointed
 
 
 @register_into(SEG_MODELS, POSE_MODELS)
@@ -31,6 +34,7 @@ class ParsingEncoder(BaseModule):
         dilations: Dilations of the 3 x 3 ASPP branches. Default: (12, 24, 36).
         dropout: Dropout after the ASPP reduction. Default: 0.1.
         norm_cfg, act_cfg: Normalisation and activation of the convolutions.
+        with_cp: Activation checkpointing while training. Default: False.
     """
 
     def __init__(self,
@@ -41,8 +45,10 @@ class ParsingEncoder(BaseModule):
                  dropout: float = 0.1,
                  norm_cfg: Optional[dict] = None,
                  act_cfg: Optional[dict] = None,
+                 with_cp: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        self.with_cp = with_cp
         deep_channels, low_channels = in_channels
         conv = dict(norm_cfg=norm_cfg or dict(type='BN'),
                     act_cfg=act_cfg or dict(type='ReLU'))
@@ -58,6 +64,9 @@ class ParsingEncoder(BaseModule):
 
     def forward(self, deep: Tensor, low: Tensor) -> Tensor:
         """(B, C_deep, h, w), (B, C_low, H, W) -> F_p (B, C, H, W)."""
+        return checkpointed(self, self._encode, deep, low)
+
+    def _encode(self, deep: Tensor, low: Tensor) -> Tensor:
         pooled = resize(self.image_pool(deep), deep.shape[2:], mode='bilinear')
         context = self.reduce(torch.cat([pooled] + self.aspp(deep), 1))
         context = resize(context, low.shape[2:], mode='bilinear')
@@ -67,7 +76,11 @@ class ParsingEncoder(BaseModule):
 @register_into(SEG_MODELS, POSE_MODELS)
 class PoseEncoder(BaseModule):
     """Two 4 x 4 stride-2 transposed convolutions (SimpleBaseline), or two 3 x 3
-    convolutions (HTCorrM Tab. 10a, ``mode='conv'``), resized to G1's size: F_k.
+    convolutions (HTCorrM Tab. 10a, ``mode='conv'``), at G1's size: F_k.
+
+    The layers must give G1's size exactly (the deconvolutions a feature at 1/16
+    of the input when G1 is at 1/4: inputs padded to the network's stride); any
+    other size is an error, never resized.
 
     Args:
         in_channels: Channels of the input feature.
@@ -75,6 +88,7 @@ class PoseEncoder(BaseModule):
         mid_channels: Channels after the first layer. Default: 256.
         mode: ``'deconv'`` (x4 upsampling) or ``'conv'``. Default: 'deconv'.
         norm_cfg, act_cfg: Normalisation and activation after each layer.
+        with_cp: Activation checkpointing while training. Default: False.
     """
 
     def __init__(self,
@@ -84,8 +98,10 @@ class PoseEncoder(BaseModule):
                  mode: str = 'deconv',
                  norm_cfg: Optional[dict] = None,
                  act_cfg: Optional[dict] = None,
+                 with_cp: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        self.with_cp = with_cp
         if mode not in ('deconv', 'conv'):
             raise ValueError(f"PoseEncoder: mode must be 'deconv' or 'conv', "
                              f'got {mode!r}')
@@ -103,10 +119,18 @@ class PoseEncoder(BaseModule):
             ConvModule(mid_channels, channels, **layer))
 
     def forward(self, x: Tensor, size: Tuple[int, int]) -> Tensor:
-        """(B, C_in, h, w) -> F_k (B, C, *size)."""
-        out = self.layers(x)
+        """(B, C_in, h, w) -> F_k (B, C, *size).
+
+        Raises:
+            ValueError: If the layers do not give ``size`` (G1's).
+        """
+        out = checkpointed(self, self.layers, x)
         if out.shape[2:] != tuple(size):
-            out = resize(out, size, mode='bilinear')
+            raise ValueError(
+                f'PoseEncoder: its {tuple(x.shape[2:])} input gives a '
+                f'{tuple(out.shape[2:])} feature, but the task features are '
+                f'{tuple(size)} (G1); pad the network input to its stride '
+                "(the data preprocessor's size_divisor)")
         return out
 
 
@@ -137,6 +161,7 @@ class EdgeEncoder(BaseModule):
         norm_cfg, act_cfg: Normalisation and activation of the convolutions.
         align_corners: Of the bilinear resizing. Default: False (the CorrPM
             release resizes its edge laterals with True).
+        with_cp: Activation checkpointing while training. Default: False.
     """
 
     def __init__(self,
@@ -148,6 +173,7 @@ class EdgeEncoder(BaseModule):
                  align_corners: bool = False,
                  norm_cfg: Optional[dict] = None,
                  act_cfg: Optional[dict] = None,
+                 with_cp: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if mode not in ('multi', 'single'):
@@ -161,6 +187,7 @@ class EdgeEncoder(BaseModule):
                              "(mode='single' has no fusion)")
         self.mode = mode
         self.align_corners = align_corners
+        self.with_cp = with_cp
         conv = dict(norm_cfg=norm_cfg or dict(type='BN'),
                     act_cfg=act_cfg or dict(type='ReLU'))
         if mode == 'single':
@@ -183,6 +210,9 @@ class EdgeEncoder(BaseModule):
         """Levels (B, C_i, H_i, W_i), G1 first -> F_b (B, C, *size); ``size``
         defaults to G1's."""
         size = tuple(size or levels[0].shape[2:])
+        return checkpointed(self, lambda *x: self._encode(x, size), *levels)
+
+    def _encode(self, levels: Sequence[Tensor], size: Tuple[int, int]) -> Tensor:
         if self.mode == 'single':
             return resize(self.single(levels[-1]), size, mode='bilinear',
                           align_corners=self.align_corners)
