@@ -127,6 +127,9 @@ def test_bad_inputs(inferencer, tmp_path):
         next(inferencer(str(broken)))
     with pytest.raises(ValueError, match='no images .* in'):
         next(inferencer(str(tmp_path)))
+    (tmp_path / 'corrupt.png').write_text('not an image')
+    with pytest.raises(ValueError, match='corrupt.png is not a readable'):
+        next(inferencer(str(tmp_path)))
     with pytest.raises(ValueError, match='webcam:<id>'):
         next(inferencer('webcam:front'))
     with pytest.raises(ValueError, match='neither a config file nor a model'):

@@ -31,7 +31,10 @@ from .inference import IMAGE_SUFFIXES, inference_human, init_model
 VIDEO_SUFFIXES = ('.mp4', '.avi', '.mov', '.mkv', '.webm')
 #: Frame rate of the written video where the capture reports none.
 DEFAULT_FPS = 30.0
-#: A frame: its name (image path, or index) and the BGR image (H, W, 3).
+#: An input item: its name (image path, or index) and its image path or BGR
+#: image (H, W, 3).
+Item = Tuple[str, Union[str, np.ndarray]]
+#: A frame: its name and the BGR image (H, W, 3).
 Frame = Tuple[str, np.ndarray]
 
 
@@ -40,24 +43,28 @@ class FrameSource:
     """The frames of an input.
 
     Attributes:
-        frames: (name, BGR image) per frame, read lazily.
+        items: (name, image path or BGR image) per frame, read lazily.
         total: The number of frames where known (None for a webcam).
         video_name: File name of the video output (None for images).
         fps: Frame rate of a video or webcam input.
     """
-    frames: Iterator[Frame]
+    items: Iterator[Item]
     total: Optional[int]
     video_name: Optional[str] = None
     fps: float = DEFAULT_FPS
 
 
-def _read_image(path: str) -> np.ndarray:
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'HumanInferencer: no image at {path}')
-    image = mmcv.imread(path)
-    if image is None:
-        raise ValueError(f'HumanInferencer: {path} is not a readable image')
-    return image
+def load_frame(item: Item) -> Frame:
+    """An item with its image read (BGR) where it is a path."""
+    name, image = item
+    if isinstance(image, np.ndarray):
+        return name, image
+    if not osp.isfile(image):
+        raise FileNotFoundError(f'HumanInferencer: no image at {image}')
+    loaded = mmcv.imread(image)
+    if loaded is None:
+        raise ValueError(f'HumanInferencer: {image} is not a readable image')
+    return name, loaded
 
 
 def _capture_frames(capture: cv2.VideoCapture) -> Iterator[Frame]:
@@ -120,9 +127,9 @@ def open_inputs(inputs: Union[str, np.ndarray, List]) -> FrameSource:
         if not isinstance(item, (str, np.ndarray)):
             raise TypeError(f'HumanInferencer: inputs are image paths or '
                             f'arrays, got {type(item).__name__}')
-    frames = ((item, _read_image(item)) if isinstance(item, str) else
-              (f'{index:08d}', item) for index, item in enumerate(items))
-    return FrameSource(frames, len(items))
+    named = ((item if isinstance(item, str) else f'{index:08d}', item)
+             for index, item in enumerate(items))
+    return FrameSource(named, len(items))
 
 
 def prediction_dict(result: HumanResult) -> Dict[str, list]:
@@ -199,10 +206,10 @@ class HumanInferencer(BaseInferencer):
         config = cfg if isinstance(cfg, Config) else Config(cfg.to_dict())
         return init_model(config, weights, device=device)
 
-    def _init_pipeline(self, cfg: Config) -> Callable:
-        """The model's own test pipeline runs in :func:`inference_human`; here
-        a frame passes as it is."""
-        return lambda frame: frame
+    def _init_pipeline(self, cfg: Config) -> Callable[[Item], Frame]:
+        """Reads an item's image; the model's own test pipeline runs in
+        :func:`inference_human`."""
+        return load_frame
 
     def _init_visualizer(self, cfg: Config) -> HumanVisualizer:
         visualizer = HumanVisualizer.get_instance(
@@ -210,10 +217,10 @@ class HumanInferencer(BaseInferencer):
         visualizer.dataset_meta = self.model.dataset_meta
         return visualizer
 
-    def preprocess(self, inputs: Iterable[Frame],
+    def preprocess(self, inputs: Iterable[Item],
                    batch_size: int = 1) -> Iterator[List[Frame]]:
         """Frames ``batch_size`` at a time."""
-        yield from self._get_chunk_data(inputs, batch_size)
+        yield from self._get_chunk_data(map(self.pipeline, inputs), batch_size)
 
     def forward(self, inputs: List[Frame]) -> List[HumanResult]:
         return inference_human(self.model, [image for _, image in inputs])
@@ -322,7 +329,7 @@ class HumanInferencer(BaseInferencer):
             else None
         frames = []
         try:
-            batches = self.preprocess(source.frames, batch_size)
+            batches = self.preprocess(source.items, batch_size)
             if self.show_progress and source.total is not None:
                 batches = track(batches, description='Inference',
                                 total=-(-source.total // batch_size))
@@ -335,9 +342,10 @@ class HumanInferencer(BaseInferencer):
                     pred_out_dir='' if video else pred_out_dir,
                     names=[name for name, _ in batch])
                 if video and pred_out_dir:
+                    first = len(frames)
                     frames.extend(
-                        dict(frame_id=int(name), **prediction_dict(result))
-                        for (name, _), result in zip(batch, preds))
+                        dict(frame_id=first + i, **prediction_dict(result))
+                        for i, result in enumerate(preds))
                 yield output
         finally:
             if writer is not None:
