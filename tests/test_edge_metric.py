@@ -8,11 +8,13 @@ import numpy as np
 import pytest
 import torch
 from mmseg.datasets.transforms import GenerateEdge
+from skimage.morphology import thin as skimage_thin
 
 from mmhtc.evaluation import EdgeMetric
-from mmhtc.evaluation.functional import (edge_counts, edge_scores,
-                                         edge_thresholds, match_radius,
-                                         thin_edges)
+from mmhtc.evaluation.functional import (count_matches, edge_counts,
+                                         edge_scores, edge_thresholds,
+                                         match_radius, thin_edges)
+from mmhtc.evaluation.functional.edge_matching import NeighbourLists
 from mmhtc.registry import POSE_METRICS, SEG_METRICS
 
 pytestmark = pytest.mark.filterwarnings(
@@ -134,6 +136,84 @@ def test_equal_binary_maps_share_counts():
         [edge_counts(pred, gt, thresholds=[t]) for t in thresholds])
     np.testing.assert_array_equal(
         edge_counts(pred, gt, thresholds=thresholds), expected)
+
+
+def naive_maximum_matching(pairs: list, num_pred: int) -> int:
+    """Kuhn's augmenting paths, one search from every predicted pixel."""
+    neighbours = [[] for _ in range(num_pred)]
+    for pred, gt in pairs:
+        neighbours[pred].append(gt)
+    owner = {}
+
+    def augment(pred: int, seen: set) -> bool:
+        for gt in neighbours[pred]:
+            if gt not in seen:
+                seen.add(gt)
+                if gt not in owner or augment(owner[gt], seen):
+                    owner[gt] = pred
+                    return True
+        return False
+
+    return sum(augment(pred, set()) for pred in range(num_pred))
+
+
+def test_count_matches_is_a_maximum_matching():
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        num_pred, num_gt = rng.integers(1, 16, size=2)
+        allowed = rng.random((num_pred, num_gt)) < rng.uniform(0.05, 0.5)
+        pred_index, gt_index = np.nonzero(allowed)
+        expected = naive_maximum_matching(
+            list(zip(pred_index, gt_index)), num_pred)
+        assert count_matches(
+            pred_index.astype(np.int32), gt_index.astype(np.int32),
+            num_pred, num_gt) == expected
+
+
+def test_neighbour_lists_hold_the_pairs_within_the_radius():
+    rng = np.random.default_rng(0)
+    candidates = rng.integers(0, 30, size=(80, 2))
+    gt_yx = rng.integers(0, 30, size=(40, 2))
+    radius = match_radius((300, 400))  # sqrt(floor(3.75**2)) = sqrt(14)
+    subset = np.sort(rng.choice(80, size=30, replace=False))
+    owner, gt_index = NeighbourLists(candidates, gt_yx, radius).pairs_of(subset)
+    squared = ((candidates[subset, None] - gt_yx[None])**2).sum(axis=-1)
+    expected = sorted(zip(*np.nonzero(squared <= 14)))
+    assert sorted(zip(owner, gt_index)) == expected
+
+
+@pytest.mark.parametrize('density', [0.1, 0.5, 0.9])
+def test_thinning_equals_scikit_image(density):
+    rng = np.random.default_rng(0)
+    noise = rng.random((60, 70)) < density
+    blobs = cv2.GaussianBlur(rng.random((60, 70)), (0, 0), 3) > 0.5
+    for edges in (noise, blobs, noise & blobs):
+        np.testing.assert_array_equal(thin_edges(edges), skimage_thin(edges))
+
+
+def test_counts_equal_a_naive_evaluation():
+    """Against skimage's thinning, brute-force pairs and Kuhn's matching on
+    blurred edges with scattered false positives, at 9 thresholds."""
+    rng = np.random.default_rng(0)
+    gt = (rng.random((50, 60)) < 0.02).astype(np.uint8)
+    gt[10:40, [15, 35]] = 1
+    gt[:5] = 255
+    pred = np.clip(
+        cv2.GaussianBlur(gt.astype(np.float64), (0, 0), 1.5) * 3 +
+        0.5 * rng.random(gt.shape) * (rng.random(gt.shape) < 0.1), 0, 1)
+    thresholds = edge_thresholds(9)
+    kept = gt != 255
+    gt_yx = np.argwhere(skimage_thin(kept & (gt != 0)))
+    squared_radius = np.floor((0.0075 * np.hypot(50, 60) * 4)**2)
+    expected = []
+    for threshold in thresholds:
+        pred_yx = np.argwhere(skimage_thin(pred >= threshold) & kept)
+        squared = ((pred_yx[:, None] - gt_yx[None])**2).sum(axis=-1)
+        matched = naive_maximum_matching(
+            list(zip(*np.nonzero(squared <= squared_radius))), len(pred_yx))
+        expected.append([matched, len(gt_yx), matched, len(pred_yx)])
+    counts = edge_counts(pred, gt, thresholds=thresholds, max_dist=0.03)
+    np.testing.assert_array_equal(counts, expected)
 
 
 def test_scores_by_hand():

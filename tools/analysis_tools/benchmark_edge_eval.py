@@ -7,8 +7,8 @@ only, ``pip install pyedgeeval``) with its BSDS evaluation. The maps are edges
 of the real parsing labels in ``../shared/data`` (mmseg's
 ``GenerateEdge(edge_width=1)``), or of ``--num-images`` synthetic label maps;
 predictions are the edges blurred, scaled by a random gain, plus scattered
-false positives. The last line printed is the speed ratio (pyEdgeEval time /
-mmhtc time).
+false positives. Prints the scores of both, the time per image (total, mean
+and slowest) and, last, the speed ratio (pyEdgeEval time / mmhtc time).
 
 Usage:
     python tools/analysis_tools/benchmark_edge_eval.py \\
@@ -18,7 +18,7 @@ import argparse
 import glob
 import os.path as osp
 import time
-from typing import Callable, List, Tuple
+from typing import List, Tuple
 
 import cv2
 import numpy as np
@@ -90,38 +90,39 @@ def edge_pair(label: np.ndarray, rng: np.random.Generator) -> EdgePair:
     return pred, gt
 
 
-def evaluate_mmhtc(pairs: List[EdgePair], thresholds: np.ndarray) -> dict:
-    counts = [
-        edge_counts(pred, gt, thresholds=thresholds, max_dist=MAX_DIST)
-        for pred, gt in pairs
-    ]
-    return edge_scores(counts, thresholds)
+def evaluate_mmhtc(pairs: List[EdgePair],
+                   thresholds: np.ndarray) -> Tuple[dict, List[float]]:
+    counts, seconds = [], []
+    for pred, gt in pairs:
+        start = time.perf_counter()
+        counts.append(
+            edge_counts(pred, gt, thresholds=thresholds, max_dist=MAX_DIST))
+        seconds.append(time.perf_counter() - start)
+    return edge_scores(counts, thresholds), seconds
 
 
 def evaluate_pyedgeeval(pairs: List[EdgePair],
-                        thresholds: np.ndarray) -> dict:
+                        thresholds: np.ndarray) -> Tuple[dict, List[float]]:
     # the thinned GT, as edge_counts thins it (thin_gt)
     samples = [
         dict(name=str(i), pred=pred, gt=thin_edges(gt != 0))
         for i, (pred, gt) in enumerate(pairs)
     ]
+    seconds = []
 
     def evaluate_one(sample: dict) -> tuple:
-        return evaluate_boundaries_threshold(
+        start = time.perf_counter()
+        counts = evaluate_boundaries_threshold(
             thresholds, sample['pred'], sample['gt'], max_dist=MAX_DIST)
+        seconds.append(time.perf_counter() - start)
+        return counts
 
     _, _, overall = calculate_metrics(
         evaluate_one, list(thresholds), samples, nproc=1)
     print()
-    return dict(
+    scores = dict(
         ODS=overall['ODS_f1'], OIS=overall['OIS_f1'], AP=overall['AUC'])
-
-
-def timed(evaluate: Callable[[List[EdgePair], np.ndarray], dict],
-          pairs: List[EdgePair], thresholds: np.ndarray) -> Tuple[dict, float]:
-    start = time.perf_counter()
-    scores = evaluate(pairs, thresholds)
-    return scores, time.perf_counter() - start
+    return scores, seconds
 
 
 def main() -> None:
@@ -143,18 +144,24 @@ def main() -> None:
     print(f'{len(pairs)} images, sizes {sorted({p.shape for p, _ in pairs})}, '
           f'{len(thresholds)} thresholds')
 
-    ours, our_time = timed(evaluate_mmhtc, pairs, thresholds)
-    theirs, their_time = timed(evaluate_pyedgeeval, pairs, thresholds)
-    print(f'{"":12}{"ODS":>10}{"OIS":>10}{"AP":>10}{"time (s)":>12}')
-    for name, scores, seconds in (('mmhtc', ours, our_time),
-                                  ('pyEdgeEval', theirs, their_time)):
+    ours, our_times = evaluate_mmhtc(pairs, thresholds)
+    theirs, their_times = evaluate_pyedgeeval(pairs, thresholds)
+    print(f'{"":12}{"ODS":>10}{"OIS":>10}{"AP":>10}{"total (s)":>11}'
+          f'{"mean (s)":>10}{"slowest (s)":>13}')
+    for name, scores, seconds in (('mmhtc', ours, our_times),
+                                  ('pyEdgeEval', theirs, their_times)):
         print(f'{name:12}' + ''.join(f'{scores[key]:10.5f}'
                                      for key in ('ODS', 'OIS', 'AP')) +
-              f'{seconds:12.2f}')
+              f'{sum(seconds):11.2f}{np.mean(seconds):10.3f}'
+              f'{max(seconds):13.3f}')
     print(f'{"difference":12}' + ''.join(f'{ours[key] - theirs[key]:+10.5f}'
                                          for key in ('ODS', 'OIS', 'AP')))
     print('pyEdgeEval AP is its AUC (BSDS Area_PR)')
-    print(f'speed ratio (pyEdgeEval / mmhtc): {their_time / our_time:.1f}')
+    slowest = int(np.argmax(our_times))
+    print(f'mmhtc slowest image: #{slowest}, size {pairs[slowest][0].shape}, '
+          f'{our_times[slowest]:.3f} s')
+    print('speed ratio (pyEdgeEval / mmhtc): '
+          f'{sum(their_times) / sum(our_times):.1f}')
 
 
 if __name__ == '__main__':

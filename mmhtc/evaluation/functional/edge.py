@@ -9,23 +9,23 @@ scikit-image only:
   edge pixels, matched predicted edge pixels and predicted edge pixels.
 * :func:`edge_scores` turns the counts of a dataset into ODS, OIS and AP.
 
-Matching. BSDS's ``correspondPixels`` solves a min-cost assignment in which an
-unmatched pixel costs far more than any matched pair, so its optimum has the
-largest possible number of pairs, and among those the smallest total distance.
-Only the number of pairs enters the counts, so an exact maximum-cardinality
-bipartite matching (Hopcroft-Karp, :func:`scipy.sparse.csgraph.
-maximum_bipartite_matching`) gives the counts of that optimum. BSDS's solver
-connects the outlier nodes of its graph sparsely and at random, so it can miss
-the optimum by a few pairs; the counts here are the exact optimum and are
-deterministic.
+Matching and thinning live in :mod:`.edge_matching` (an exact maximum
+matching, as a maximum flow) and :mod:`.edge_thinning` (scikit-image's thinning,
+restricted to the pixels that can change). BSDS's solver connects the outlier
+nodes of its graph sparsely and at random, so it can miss the optimum by a few
+pairs; the counts here are the exact optimum and are deterministic.
 """
 from typing import Dict, Sequence, Union
 
 import numpy as np
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import maximum_bipartite_matching
-from scipy.spatial import cKDTree
-from skimage.morphology import thin as skimage_thin
+
+from .edge_matching import NeighbourLists, count_matches, match_radius
+from .edge_thinning import thin_edges
+
+__all__ = [
+    'count_matches', 'edge_counts', 'edge_scores', 'edge_thresholds',
+    'f_measure', 'match_radius', 'thin_edges'
+]
 
 Thresholds = Union[int, Sequence[float], np.ndarray]
 
@@ -56,79 +56,6 @@ def edge_thresholds(thresholds: Thresholds = 99) -> np.ndarray:
         raise ValueError('thresholds must be an int or a non-empty 1-D array, '
                          f'got shape {values.shape}')
     return values
-
-
-def match_radius(shape: Sequence[int], max_dist: float = 0.0075) -> float:
-    """The matching radius of BSDS for an image of ``shape``.
-
-    Two pixels at integer offset ``(u, v)`` may match when
-    ``u**2 + v**2 <= (max_dist * diagonal)**2``. As the squared offset is an
-    integer, the returned radius is ``sqrt(floor((max_dist * diagonal)**2))``
-    plus a margin far below the gap to the next possible distance, so that a
-    floating-point distance test reproduces the integer test exactly.
-
-    Args:
-        shape: The image shape (H, W).
-        max_dist: The tolerance as a fraction of the image diagonal.
-
-    Returns:
-        float: The radius in pixels.
-    """
-    height, width = shape[:2]
-    squared = (max_dist * np.hypot(height, width))**2
-    return float(np.sqrt(np.floor(squared + 1e-9))) + 1e-6
-
-
-def count_matches(pred_yx: np.ndarray, gt_tree: cKDTree,
-                  radius: float) -> int:
-    """Size of a maximum one-to-one matching of predicted to GT edge pixels.
-
-    A predicted and a ground-truth pixel may be paired when their Euclidean
-    distance is at most ``radius``; each pixel is used at most once.
-
-    Args:
-        pred_yx: Predicted edge pixel coordinates, shape (N, 2).
-        gt_tree: KD-tree of the ground-truth edge pixel coordinates (M, 2).
-        radius: The matching radius in pixels.
-
-    Returns:
-        int: The number of matched pairs (equal to the matched predicted and
-        the matched ground-truth pixels).
-    """
-    if len(pred_yx) == 0 or gt_tree.n == 0:
-        return 0
-    pairs = cKDTree(pred_yx).sparse_distance_matrix(
-        gt_tree, radius, output_type='ndarray')
-    if len(pairs) == 0:
-        return 0
-    graph = csr_matrix((np.ones(len(pairs), dtype=np.int8),
-                        (pairs['i'], pairs['j'])),
-                       shape=(len(pred_yx), gt_tree.n))
-    matches = maximum_bipartite_matching(graph, perm_type='column')
-    return int(np.count_nonzero(matches >= 0))
-
-
-def thin_edges(edges: np.ndarray) -> np.ndarray:
-    """Thin a binary edge map to one-pixel-wide curves.
-
-    :func:`skimage.morphology.thin` run to convergence, as BSDS's
-    ``bwmorph(pb, 'thin', inf)``, on the bounding box of the edge pixels only
-    (the result outside it is empty either way).
-
-    Args:
-        edges: Binary edge map, shape (H, W).
-
-    Returns:
-        np.ndarray: The thinned map, shape (H, W), bool.
-    """
-    thinned = np.zeros(edges.shape, dtype=bool)
-    rows = np.flatnonzero(edges.any(axis=1))
-    if rows.size == 0:
-        return thinned
-    cols = np.flatnonzero(edges.any(axis=0))
-    box = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
-    thinned[box] = skimage_thin(edges[box])
-    return thinned
 
 
 def edge_counts(pred: np.ndarray,
@@ -184,8 +111,13 @@ def edge_counts(pred: np.ndarray,
     gt_edges = kept & (gt != 0)
     if thin_gt:
         gt_edges = thin_edges(gt_edges)
-    gt_tree = cKDTree(np.argwhere(gt_edges))
-    radius = match_radius(pred.shape, max_dist)
+    num_gt = int(np.count_nonzero(gt_edges))
+    # every predicted pixel at any threshold is one of these candidates
+    candidates = (pred >= thresholds.min()) & kept
+    candidate_index = np.cumsum(candidates, axis=None).reshape(pred.shape) - 1
+    neighbours = NeighbourLists(
+        np.argwhere(candidates), np.argwhere(gt_edges),
+        match_radius(pred.shape, max_dist))
 
     # Equal numbers of pixels above two thresholds mean equal binary maps.
     values = np.sort(pred, axis=None)
@@ -194,14 +126,15 @@ def edge_counts(pred: np.ndarray,
         num_above, return_index=True, return_inverse=True)
 
     counts = np.zeros((len(first), 4), dtype=np.int64)
-    counts[:, 1] = gt_tree.n
+    counts[:, 1] = num_gt
     for row, threshold in enumerate(thresholds[first]):
         edges = pred >= threshold
         if thin:
             edges = thin_edges(edges)
-        pred_yx = np.argwhere(edges & kept)
-        matched = count_matches(pred_yx, gt_tree, radius)
-        counts[row, [0, 2, 3]] = matched, matched, len(pred_yx)
+        predicted = candidate_index[edges & kept]
+        matched = count_matches(*neighbours.pairs_of(predicted),
+                                len(predicted), num_gt)
+        counts[row, [0, 2, 3]] = matched, matched, len(predicted)
     return counts[inverse.reshape(-1)]
 
 
