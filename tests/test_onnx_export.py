@@ -169,6 +169,16 @@ def test_htcorrm_demo_dynamic_shape(tool, htcorrm):
     check_export(tool, model, out, [(1, 64, 64), (2, 96, 64), (1, 128, 160)])
 
 
+def test_htcorrm_explicit_attention_matches_fused(tool, htcorrm):
+    # the explicit HNL path's graph against the fused PyTorch forward
+    model, checkpoint, folder = htcorrm
+    assert model.decode_head.core.hnl.attention == 'auto'
+    out = folder / 'explicit.onnx'
+    export_cli(tool, HTCORRM_DEMO, checkpoint, out, (64, 64), False,
+               ['model.decode_head.core.hnl.attention=explicit'])
+    check_export(tool, model, out, [(1, 64, 64)])
+
+
 @pytest.mark.parametrize('config, options, names', [
     (HTCORRM_DEMO, EDGE_MAIN, ['edge', 'parsing', 'pose']),
     (HTCORRM_POSE, SHALLOW_HRNET, ['pose', 'parsing', 'edge']),
