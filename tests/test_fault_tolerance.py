@@ -6,6 +6,7 @@ import glob
 import json
 import os
 import os.path as osp
+import re
 import signal
 import subprocess
 import sys
@@ -13,7 +14,9 @@ import time
 
 import pytest
 import torch
+from mmengine.config import Config
 from mmengine.logging import MMLogger
+from mmengine.runner import Runner
 from torch.utils.data import DataLoader
 
 import mmhtc  # noqa: F401
@@ -49,45 +52,53 @@ def logged_losses(work_dir: str) -> dict:
 
 
 def test_sigkill_then_resume_continues_exactly(synthetic_lip, tmp_path):
-    """The demo config (one HRNet block per branch, 32 x 32, batch 2) trains 6
-    iterations with a checkpoint every 2 in a subprocess of tools/train.py; a
-    second one is killed with SIGKILL right after a checkpoint and restarted with
-    --resume. Its losses from the checkpoint on equal the uninterrupted run's."""
-    cfg = small_config(synthetic_lip, '', 'sigkill', False)
+    """The demo config (one HRNet block per branch, 32 x 32, batch 2 of 12
+    images) trains 6
+    iterations with a checkpoint every 2 in a subprocess of tools/train.py, is
+    killed with SIGKILL right after its first checkpoint (k = 2, or 4 on a slow
+    machine) and restarted with --resume. Its logged losses from k + 1 on equal
+    those of an uninterrupted run of the same config (in this process, while the
+    subprocess trains)."""
+    cfg = small_config(synthetic_lip, str(tmp_path / 'whole'), 'sigkill',
+                       False)
     cfg.train_cfg.update(max_iters=6, val_interval=100)
+    # 12 images, 6 batches: one pass (mmengine waits 2 s between passes).
+    cfg.train_dataloader.dataset.indices = 12
     cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
     cfg.param_scheduler = []
     cfg.default_hooks.checkpoint.type = 'AtomicCheckpointHook'
     cfg.log_processor = dict(window_size=1)
-    cfg.pop('load_from', None)
     config = str(tmp_path / 'small.py')
     cfg.dump(config)
+    killed_dir = str(tmp_path / 'killed')
 
-    def start(work_dir: str, *extra: str) -> subprocess.Popen:
+    def start(*extra: str) -> subprocess.Popen:
         return subprocess.Popen(
             [sys.executable, '-c', TRAIN,
              osp.join(REPO_ROOT, 'tools', 'train.py'), config, '--work-dir',
-             work_dir, *extra],
+             killed_dir, *extra],
             cwd=REPO_ROOT,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE)
 
-    whole_dir, killed_dir = str(tmp_path / 'whole'), str(tmp_path / 'killed')
-    whole, killed = start(whole_dir), start(killed_dir)
+    killed = start()
+    # The dumped config, not cfg: the order of its keys decides the order in
+    # which the model is built and its weights are drawn.
+    Runner.from_cfg(Config.fromfile(config)).train()
     pointer = osp.join(killed_dir, 'last_checkpoint')
     while not osp.isfile(pointer) and killed.poll() is None:
-        time.sleep(0.02)
+        time.sleep(0.01)
     killed.send_signal(signal.SIGKILL)
     assert killed.wait(60) == -signal.SIGKILL, killed.stderr.read().decode()
     with open(pointer, encoding='utf-8') as f:
-        k = int(osp.basename(f.read()).split('_')[1].split('.')[0])
+        k = int(re.fullmatch(r'iter_(\d+)\.pth', osp.basename(f.read()))[1])
     assert k in (2, 4)
-    resumed = start(killed_dir, '--resume')
-    for process in (whole, resumed):
-        assert process.wait(120) == 0, process.stderr.read().decode()
-    whole_losses = logged_losses(whole_dir)
+    resumed = start('--resume')
+    assert resumed.wait(120) == 0, resumed.stderr.read().decode()
+    whole_losses = logged_losses(cfg.work_dir)
     resumed_losses = logged_losses(killed_dir)
     assert sorted(whole_losses) == list(range(1, 7))
+    assert sorted(resumed_losses) == list(range(1, 7))
     for it in range(k + 1, 7):
         assert resumed_losses[it] == whole_losses[it], it
     assert whole_losses[k + 1] != whole_losses[k + 2]
