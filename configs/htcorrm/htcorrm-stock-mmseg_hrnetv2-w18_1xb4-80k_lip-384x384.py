@@ -8,7 +8,8 @@ _base_ = [
 ]
 custom_imports = dict(imports=['mmhtc'], allow_failed_imports=False)
 branches = (18, 36, 72, 144)
-model = dict(data_preprocessor=dict(size=(384, 384)),
+model = dict(data_preprocessor=dict(size=(384, 384),
+                                    test_cfg=dict(size_divisor=32)),
              decode_head=dict(
                  _delete_=True,
                  type='HTCorrMSegHead',

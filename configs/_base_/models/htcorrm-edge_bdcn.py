@@ -1,9 +1,11 @@
 # HTCorrM, human edges as the main task, on BDCN (VGG16 trunk with ID blocks). G1-G3
 # = ID blocks 2-4 (1/2, 1/4, 1/8); task features are at 1/4 (ID block 3's size): the
 # parsing ASPP reads ID block 5 with ID block 3 as the low-level feature, the pose
-# deconvolutions ID block 5. One edge logit per pixel; loss weights for edge as the
-# main task: parsing 0.08, pose 200, edge 1. The trunk starts from torchvision's
-# ImageNet VGG16, whose input is RGB with ImageNet's mean / std: the data preprocessor.
+# encoder ID block 5 (1/8), brought to 1/4 by one deconvolution and one 3 x 3
+# convolution. One edge logit per pixel; loss weights for edge as the main task:
+# parsing 0.08, pose 200, edge 1. The trunk starts from torchvision's ImageNet VGG16,
+# whose input is RGB with ImageNet's mean / std: the data preprocessor. Test inputs
+# are padded to a multiple of 8, the trunk's stride (cropped from the predictions).
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 edge_loss = dict(type='BalancedEdgeLoss', reduction='sum')
 model = dict(
@@ -15,7 +17,8 @@ model = dict(
         std=[58.395, 57.12, 57.375],
         bgr_to_rgb=True,
         pad_val=0,
-        seg_pad_val=255),
+        seg_pad_val=255,
+        test_cfg=dict(size_divisor=8)),
     backbone=dict(
         type='BDCN',
         out_indices=(1, 2, 3, 4),
@@ -50,6 +53,7 @@ model = dict(
                     norm_cfg=norm_cfg),
                 pose=dict(
                     type='PoseEncoder',
+                    mode='deconv+conv',
                     in_channels=512,
                     in_index=3,
                     norm_cfg=norm_cfg)),

@@ -4,7 +4,8 @@
 # 4-7 stage 4's (1/4 .. 1/32). G1 = stage 1, G2 = stage 3's 1/4 branch, G3 = stage
 # 4's 1/4 branch (HTCorrM Sec. 4.2). The parsing ASPP reads HRNetV2's representation
 # (stage 4's branches at 1/4) and is joined with G1, the pose deconvolutions read
-# stage 4's 1/16 branch, so that every task feature is at 1/4. C = 512.
+# stage 4's 1/16 branch, so that every task feature is at 1/4. C = 512. Test inputs
+# are padded to a multiple of 32, HRNet's stride (cropped from the predictions).
 _base_ = ['mmseg::_base_/models/fcn_hr18.py']
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 branches = (48, 96, 192, 384)
@@ -12,6 +13,7 @@ stage1 = 256
 model = dict(
     type='HumanEncoderDecoder',
     pose_decoder=dict(type='MSRAHeatmap', sigma=2),
+    data_preprocessor=dict(test_cfg=dict(size_divisor=32)),
     pretrained='open-mmlab://msra/hrnetv2_w48',
     backbone=dict(
         type='HRNetTaps',

@@ -1,6 +1,9 @@
 # HTCorrM, parsing as the main task, on DeepLabV2's ResNet-101 (deep stem, output
 # stride 16: layer3 stride 2, layer4 dilation 2). G1-G3 = res2-res4; the parsing
-# ASPP and the pose deconvolutions read res5 (the authors' release). C = 512.
+# ASPP and the pose deconvolutions read res5 (the authors' release). C = 512. Test
+# inputs are padded to a multiple of 16, the network's stride, so that the pose
+# deconvolutions (1/16 -> 1/4) meet G1's size; the padding is cropped from the
+# predictions.
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 data_preprocessor = dict(
     type='SegDataPreProcessor',
@@ -8,7 +11,8 @@ data_preprocessor = dict(
     std=[58.395, 57.12, 57.375],
     bgr_to_rgb=True,
     pad_val=0,
-    seg_pad_val=255)
+    seg_pad_val=255,
+    test_cfg=dict(size_divisor=16))
 model = dict(
     type='HumanEncoderDecoder',
     pose_decoder=dict(type='MSRAHeatmap', sigma=2),

@@ -78,15 +78,19 @@ class PoseEncoder(BaseModule):
     """Two 4 x 4 stride-2 transposed convolutions (SimpleBaseline), or two 3 x 3
     convolutions (HTCorrM Tab. 10a, ``mode='conv'``), at G1's size: F_k.
 
-    The layers must give G1's size exactly (the deconvolutions a feature at 1/16
-    of the input when G1 is at 1/4: inputs padded to the network's stride); any
-    other size is an error, never resized.
+    ``mode='deconv+conv'`` is one transposed convolution then one 3 x 3
+    convolution (x2 upsampling), for a backbone whose deepest feature is at
+    twice G1's stride (BDCN: ID block 5 at 1/8, G1 at 1/4). The layers must give
+    G1's size exactly (the deconvolutions a feature at 1/16 of the input when G1
+    is at 1/4: inputs padded to the network's stride); any other size is an
+    error, never resized.
 
     Args:
         in_channels: Channels of the input feature.
         channels: C, the output channels.
         mid_channels: Channels after the first layer. Default: 256.
-        mode: ``'deconv'`` (x4 upsampling) or ``'conv'``. Default: 'deconv'.
+        mode: ``'deconv'`` (x4 upsampling), ``'deconv+conv'`` (x2) or
+            ``'conv'``. Default: 'deconv'.
         norm_cfg, act_cfg: Normalisation and activation after each layer.
         with_cp: Activation checkpointing while training. Default: False.
     """
@@ -102,21 +106,23 @@ class PoseEncoder(BaseModule):
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.with_cp = with_cp
-        if mode not in ('deconv', 'conv'):
-            raise ValueError(f"PoseEncoder: mode must be 'deconv' or 'conv', "
+        kinds = dict(deconv=('deconv', 'deconv'), conv=('conv', 'conv'))
+        kinds['deconv+conv'] = ('deconv', 'conv')
+        if mode not in kinds:
+            raise ValueError(f'PoseEncoder: mode must be one of {tuple(kinds)}, '
                              f'got {mode!r}')
-        layer = dict(
+        common = dict(
             norm_cfg=norm_cfg or dict(type='BN'),
             act_cfg=act_cfg or dict(type='ReLU'),
             bias=False)
-        if mode == 'deconv':
-            layer.update(
-                kernel_size=4, stride=2, padding=1, conv_cfg=dict(type='deconv'))
-        else:
-            layer.update(kernel_size=3, padding=1)
+        shapes = dict(
+            deconv=dict(kernel_size=4, stride=2, padding=1,
+                        conv_cfg=dict(type='deconv')),
+            conv=dict(kernel_size=3, padding=1))
+        first, second = kinds[mode]
         self.layers = nn.Sequential(
-            ConvModule(in_channels, mid_channels, **layer),
-            ConvModule(mid_channels, channels, **layer))
+            ConvModule(in_channels, mid_channels, **common, **shapes[first]),
+            ConvModule(mid_channels, channels, **common, **shapes[second]))
 
     def forward(self, x: Tensor, size: Tuple[int, int]) -> Tensor:
         """(B, C_in, h, w) -> F_k (B, C, *size).
