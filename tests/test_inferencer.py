@@ -73,7 +73,7 @@ def test_video_demo_to_mp4_and_json_per_frame(inferencer, video, tmp_path,
     monkeypatch.setattr(sys, 'argv', [
         'video_demo.py', video, MODEL_NAME, '--weights',
         str(checkpoint), '--out-dir',
-        str(tmp_path), '--device', 'cpu'
+        str(tmp_path), '--device', 'cpu', '--edge-thr', '1'
     ])
     _video_demo().main()
     written, fps = _frames(str(tmp_path / 'visualizations' / 'walk.mp4'))
@@ -83,8 +83,17 @@ def test_video_demo_to_mp4_and_json_per_frame(inferencer, video, tmp_path,
     predictions = mmengine.load(str(tmp_path / 'predictions' / 'walk.json'))
     assert [p['frame_id'] for p in predictions] == list(range(len(IMAGES)))
     frames, _ = _frames(video)
+    visualizer = inferencer.visualizer
+    visualizer.edge_thr = 1
+    # the expected drawings (parsing colours and skeleton, no edges) through
+    # the same lossy codec
+    reference = str(tmp_path / 'reference.mp4')
+    writer = cv2.VideoWriter(reference, cv2.VideoWriter_fourcc(*'mp4v'), FPS,
+                             FRAME_SIZE)
     for frame, pred in zip(frames, predictions):
         expected = inference_human(inferencer.model, frame)
+        writer.write(
+            visualizer.draw_human(frame[..., ::-1], expected)[..., ::-1].copy())
         assert np.array_equal(pred['parsing'], expected.parsing)
         assert np.array_equal(
             np.asarray(pred['edge'], np.float32), expected.edge)
@@ -93,6 +102,10 @@ def test_video_demo_to_mp4_and_json_per_frame(inferencer, video, tmp_path,
         assert np.array_equal(
             np.asarray(pred['keypoint_scores'], np.float32),
             expected.keypoint_scores)
+    writer.release()
+    drawn, _ = _frames(reference)
+    assert all(np.array_equal(a, b) for a, b in zip(written, drawn))
+    assert not np.array_equal(written[0], frames[0])
 
 
 def test_folder_and_arrays(inferencer, video, tmp_path):
@@ -109,13 +122,15 @@ def test_folder_and_arrays(inferencer, video, tmp_path):
     assert len(outputs) == 1 and len(outputs[0]['visualization']) == 2
     assert sorted(os.listdir(tmp_path / 'preds')) == ['0.json', '1.json']
     assert sorted(os.listdir(tmp_path / 'vis')) == ['0.png', '1.png']
-    drawn = outputs[0]['visualization'][0]
-    assert drawn.shape == frames[0].shape and drawn.dtype == np.uint8
     results = next(inferencer(frames[:2], return_datasamples=True,
                               batch_size=2))['predictions']
     for i, result in enumerate(results):
         assert mmengine.load(str(tmp_path / 'preds' / f'{i}.json')) == \
             prediction_dict(result)
+        drawn = inferencer.visualizer.draw_human(frames[i][..., ::-1], result)
+        assert np.array_equal(outputs[0]['visualization'][i], drawn)
+        assert np.array_equal(
+            cv2.imread(str(tmp_path / 'vis' / f'{i}.png'))[..., ::-1], drawn)
 
 
 def test_bad_inputs(inferencer, tmp_path):

@@ -168,7 +168,8 @@ class HumanInferencer(BaseInferencer):
     """
 
     visualize_kwargs: set = {
-        'return_vis', 'show', 'wait_time', 'vis_out_dir', 'alpha', 'kpt_thr'
+        'return_vis', 'show', 'wait_time', 'vis_out_dir', 'alpha', 'kpt_thr',
+        'edge_thr'
     }
     postprocess_kwargs: set = {'pred_out_dir'}
 
@@ -234,6 +235,7 @@ class HumanInferencer(BaseInferencer):
                   vis_out_dir: str = '',
                   alpha: float = 0.5,
                   kpt_thr: float = 0.3,
+                  edge_thr: float = 0.5,
                   writer: Optional['_VideoOutput'] = None
                   ) -> Optional[List[np.ndarray]]:
         """Draw the predictions on their frames.
@@ -247,6 +249,7 @@ class HumanInferencer(BaseInferencer):
                 image); a video's frames go to ``writer`` instead.
             alpha: Opacity of the parsing colours.
             kpt_thr: Keypoint score threshold.
+            edge_thr: Edge probability above which a pixel is drawn.
             writer: The video being written, for video and webcam inputs.
 
         Returns:
@@ -256,6 +259,7 @@ class HumanInferencer(BaseInferencer):
             return None
         self.visualizer.alpha = alpha
         self.visualizer.kpt_thr = kpt_thr
+        self.visualizer.edge_thr = edge_thr
         drawings = []
         for (name, image), result in zip(inputs, preds):
             drawn = self.visualizer.draw_human(image[..., ::-1], result)

@@ -35,6 +35,8 @@ def parse_args() -> argparse.Namespace:
                         help='opacity of the parsing colours')
     parser.add_argument('--kpt-thr', type=float, default=0.3,
                         help='keypoint score threshold')
+    parser.add_argument('--edge-thr', type=float, default=0.5,
+                        help='edge probability above which a pixel is drawn')
     parser.add_argument(
         '--trust-checkpoint',
         action='store_true',
@@ -56,7 +58,8 @@ def main() -> None:
         show=args.show,
         wait_time=0.001,
         alpha=args.alpha,
-        kpt_thr=args.kpt_thr)
+        kpt_thr=args.kpt_thr,
+        edge_thr=args.edge_thr)
     for _ in outputs:
         pass
     print(f'wrote {args.out_dir}')
