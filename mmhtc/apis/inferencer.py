@@ -264,8 +264,9 @@ class HumanInferencer(BaseInferencer):
         for (name, image), result in zip(inputs, preds):
             drawn = self.visualizer.draw_human(image[..., ::-1], result)
             if show:
-                self.visualizer.show(
-                    drawn, win_name=name, wait_time=wait_time, backend='cv2')
+                # OpenCV's window shows BGR
+                self.visualizer.show(drawn[..., ::-1], win_name=name,
+                                     wait_time=wait_time, backend='cv2')
             if writer is not None:
                 writer.write(drawn)
             elif vis_out_dir:
