@@ -149,3 +149,24 @@ def test_bad_inputs(inferencer, tmp_path):
         next(inferencer('webcam:front'))
     with pytest.raises(ValueError, match='neither a config file nor a model'):
         HumanInferencer('no_such_model')
+
+
+def test_webcam_reads_like_a_video(inferencer, video, tmp_path, monkeypatch):
+    """``webcam:<id>`` opens OpenCV's capture of that camera, the video's
+    path: here the camera is the test video."""
+    opened = []
+    capture = cv2.VideoCapture
+
+    def fake_capture(source):
+        opened.append(source)
+        return capture(video)
+
+    monkeypatch.setattr(cv2, 'VideoCapture', fake_capture)
+    outputs = list(inferencer('webcam:1', batch_size=len(IMAGES),
+                              out_dir=str(tmp_path)))
+    monkeypatch.undo()
+    assert opened == [1] and len(outputs[0]['predictions']) == len(IMAGES)
+    written, fps = _frames(str(tmp_path / 'visualizations' / 'webcam.mp4'))
+    assert len(written) == len(IMAGES) and fps == FPS
+    assert len(mmengine.load(
+        str(tmp_path / 'predictions' / 'webcam.json'))) == len(IMAGES)
