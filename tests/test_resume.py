@@ -101,4 +101,3 @@ def test_resumed_losses_equal_uninterrupted(synthetic_lip, tmp_path, by_epoch,
         assert resumed_losses.losses[it] == whole_losses.losses[it], it
     # The later iterations differ from each other: the comparison has content.
     assert whole_losses.losses[k + 1] != whole_losses.losses[k + 2]
-
