@@ -255,3 +255,135 @@ def test_edge_main_model_gives_edge_and_parsing(images):
     assert result.parsing.shape == (height, width)
     assert result.parsing.max() < 20
     assert result.keypoints.shape == (1, 16, 2)
+
+
+PASCAL_CONFIG = osp.join(
+    REPO, 'configs', 'nppnet',
+    'nppnet_c128-l16_4xb4-120e_pascal-person-part-384x384.py')
+#: The PASCAL config's TopDownHuman around a small NPPNet (C=8, L=4, 64 x 64
+#: crops, single-scale test).
+PASCAL_SMALL = {
+    'model.input_size': (64, 64),
+    'model.model.data_preprocessor.size': (64, 64),
+    'model.model.network.channels': 8,
+    'model.model.network.num_cells': 4,
+    'model.model.test_cfg': dict(scales=(1.0, ), flip=False),
+}
+
+
+@pytest.fixture(scope='module')
+def pascal_model():
+    torch.manual_seed(0)
+    return init_model(PASCAL_CONFIG, cfg_options=PASCAL_SMALL)
+
+
+def _pascal_persons(shared_data, img_id):
+    """The image path and its persons' boxes (N, 4) from PASCAL-Part's masks."""
+    import scipy.io
+    root = osp.join(shared_data, 'pascal_person_part')
+    objects = scipy.io.loadmat(
+        osp.join(root, 'Annotations_Part',
+                 img_id + '.mat'))['anno'][0, 0]['objects'][0]
+    boxes = []
+    for obj in objects:
+        if str(obj['class'][0]) == 'person':
+            ys, xs = np.nonzero(obj['mask'])
+            boxes.append([xs.min(), ys.min(), xs.max() + 1, ys.max() + 1])
+    return osp.join(root, 'JPEGImages', img_id + '.jpg'), np.array(
+        boxes, np.float32)
+
+
+def _crop_regions(boxes, height, width):
+    """Pixels inside any person's crop: its box padded 1.25 times and squared
+    (the 64 x 64 input), by hand, and the one crop pixel around it that the
+    bilinear paste-back blends in."""
+    ys, xs = np.mgrid[:height, :width]
+    covered = np.zeros((height, width), bool)
+    for x0, y0, x1, y1 in boxes:
+        half = 1.25 * max(x1 - x0, y1 - y0) / 2
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        margin = 2 * half / 64 + 1
+        covered |= (abs(xs + 0.5 - cx) <= half + margin) & (
+            abs(ys + 0.5 - cy) <= half + margin)
+    return covered
+
+
+def test_multi_person_photo_gives_every_persons_pose(pascal_model,
+                                                     shared_data):
+    path, boxes = _pascal_persons(shared_data, '2008_003228')
+    height, width = mmcv.imread(path).shape[:2]
+    result = inference_human(pascal_model, path, bboxes=boxes)
+    assert len(boxes) == 3
+    assert result.parsing.shape == result.edge.shape == (height, width)
+    assert result.keypoints.shape == (3, 14, 2)
+    assert result.keypoint_scores.shape == (3, 14)
+    covered = _crop_regions(boxes, height, width)
+    assert (~covered).any()
+    assert (result.parsing[~covered] == 0).all()
+    assert (result.edge[~covered] == 0).all()
+    # each person's keypoints (those with a heatmap peak > 0; mmpose marks
+    # the others -1) lie in its crop
+    for box, kpts, scores in zip(boxes, result.keypoints,
+                                 result.keypoint_scores):
+        kpts = kpts[scores > 0]
+        assert len(kpts)
+        assert _crop_regions(box[None], height, width)[
+            np.clip(kpts[:, 1].astype(int), 0, height - 1),
+            np.clip(kpts[:, 0].astype(int), 0, width - 1)].all()
+    # a batch with boxes per image gives each image's single result
+    other, other_boxes = _pascal_persons(shared_data, '2009_001103')
+    batch = inference_human(pascal_model, [other, path],
+                            bboxes=[other_boxes, boxes])
+    assert batch[1].keypoints.shape == (3, 14, 2)
+    np.testing.assert_allclose(batch[1].keypoints, result.keypoints, atol=1e-3)
+    assert batch[0].keypoints.shape == (len(other_boxes), 14, 2)
+
+
+def test_multi_person_photo_without_boxes_or_detector_is_one_person(
+        pascal_model, shared_data):
+    path, _ = _pascal_persons(shared_data, '2008_003228')
+    img = mmcv.imread(path)
+    result = inference_human(pascal_model, img)
+    assert result.keypoints.shape == (1, 14, 2)
+    whole = np.array([[0, 0, img.shape[1], img.shape[0]]], np.float32)
+    np.testing.assert_allclose(
+        inference_human(pascal_model, img, bboxes=whole).keypoints,
+        result.keypoints)
+
+
+def test_detector_boxes_feed_the_crops(pascal_model, shared_data, tmp_path):
+    """With ``detector``, the persons are those of the mmdet detector the config
+    names (RTMDet-tiny with saved random weights here), score-filtered."""
+    from mmdet.apis import inference_detector, init_detector
+    from mmengine.registry import DefaultScope
+    det_config = tmp_path / 'detector.py'
+    det_config.write_text(
+        "_base_ = '" + osp.join(
+            osp.dirname(importlib.util.find_spec('mmdet').origin), '.mim',
+            'configs', 'rtmdet', 'rtmdet_tiny_8xb32-300e_coco.py') + "'\n"
+        'model = dict(test_cfg=dict(score_thr=0.0, max_per_img=4))\n')
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        torch.manual_seed(0)
+        detector = init_detector(str(det_config), device='cpu')
+        checkpoint = str(tmp_path / 'detector.pth')
+        torch.save(dict(state_dict=detector.state_dict(), meta=dict()),
+                   checkpoint)
+        path, _ = _pascal_persons(shared_data, '2010_005243')
+        found = inference_detector(detector, path).pred_instances
+    label = int(found.labels[0])
+    model = init_model(
+        PASCAL_CONFIG,
+        cfg_options={
+            **PASCAL_SMALL, 'model.detector':
+            dict(config=str(det_config), checkpoint=checkpoint,
+                 score_thr=float(found.scores[1]), person_label=label)
+        })
+    model.load_state_dict(pascal_model.state_dict())
+    assert 'detector' not in ''.join(model.state_dict())
+    result = inference_human(model, path)
+    keep = (found.labels == label) & (found.scores >= found.scores[1])
+    expected = found.bboxes[keep].numpy()
+    assert len(expected) >= 1
+    boxes = result.data_sample.pred_instances.bboxes
+    np.testing.assert_allclose(boxes, expected, atol=1e-3)
+    assert result.keypoints.shape == (len(expected), 14, 2)

@@ -6,8 +6,10 @@ pose as the main task) with that library's ``init_model``. :func:`inference_huma
 runs the model's own test step, which writes every prediction into the data samples
 (``HumanEncoderDecoder``, ``HTCorrMPoseHead``, ``NPPNet``), and converts them into a
 :class:`~mmhtc.structures.HumanResult` per image, in the image's pixels. Top-down
-models predict per person box; their parsing and edge maps are merged into the
-image here.
+models predict per person box: mmpose-world estimators through mmpose's
+``inference_topdown``, whose parsing and edge maps are merged into the image here;
+:class:`~mmhtc.models.segmentors.TopDownHuman` (mmseg world) crops, predicts and
+pastes back itself.
 """
 import copy
 import os
@@ -32,6 +34,7 @@ from mmpose.structures.utils import revert_heatmap
 from torch import Tensor, nn
 
 from ..datasets.base import BaseHumanDataset
+from ..models.segmentors.top_down_human import TopDownHuman, merge_parsing
 from ..models.utils.predictions import to_original
 from ..registry import POSE_DATASETS, SEG_DATASETS
 from ..structures import HumanResult, human_result
@@ -158,6 +161,7 @@ def _test_cfg(model: nn.Module, **options) -> Iterator[None]:
 
 
 def _inference_seg(model: nn.Module, imgs: Sequence[ImageInput],
+                   bboxes: Sequence[Optional[np.ndarray]],
                    relation_query: Optional[Tuple[float, float]]
                    ) -> List[HumanResult]:
     pipelines = _seg_pipelines(model)
@@ -166,6 +170,10 @@ def _inference_seg(model: nn.Module, imgs: Sequence[ImageInput],
             dict(img=img) if isinstance(img, np.ndarray) else dict(
                 img_path=img)) for img in imgs
     ]
+    for item, boxes in zip(data, bboxes):
+        if boxes is not None:
+            item['data_samples'].set_metainfo(
+                dict(person_bboxes=np.asarray(boxes, np.float32).reshape(-1, 4)))
     groups: Dict[tuple, List[int]] = {}
     for i, item in enumerate(data):
         groups.setdefault(tuple(item['inputs'].shape), []).append(i)
@@ -226,8 +234,9 @@ def _person_to_image(maps: Tensor, sample) -> np.ndarray:
 def _merge_persons(merged, samples: List) -> None:
     """The persons' parsing and edge maps (``pred_fields``) as image maps.
 
-    Per pixel, the parsing takes the most confident foreground class over the
-    persons (background where no box reaches); the edge, the highest probability.
+    Per pixel, the parsing is arbitrated over the persons by
+    :func:`~mmhtc.models.segmentors.top_down_human.merge_parsing` (background
+    where no box reaches); the edge takes the highest probability.
     """
     fields = [sample.pred_fields for sample in samples]
     if 'parsing' in fields[0]:
@@ -238,9 +247,7 @@ def _merge_persons(merged, samples: List) -> None:
             _person_to_image(torch.ones_like(f.parsing[:1]), s)[0]
             for f, s in zip(fields, samples)
         ])
-        background = (probs[:, 0] + 1 - inside).min(0)
-        foreground = probs[:, 1:].max(0)
-        parsing = np.concatenate([background[None], foreground]).argmax(0)
+        parsing = merge_parsing(probs, inside).argmax(0)
         merged.pred_sem_seg = PixelData(data=torch.from_numpy(parsing[None]))
     if 'edge' in fields[0]:
         edge = np.stack([
@@ -297,33 +304,40 @@ def inference_human(
     Args:
         model: A model from :func:`init_model`.
         imgs: An image path or BGR array (H, W, 3), or a list of them.
-        bboxes: Top-down (mmpose-world) models only: the person boxes (N, 4) in
-            xyxy pixels of each image (one array, or a list with one per image);
-            None takes the whole image as the box.
+        bboxes: Top-down models only (mmpose-world estimators and
+            :class:`~mmhtc.models.segmentors.TopDownHuman`): the person boxes
+            (N, 4) in xyxy pixels of each image (one array, or a list with one
+            per image). None: the ``TopDownHuman``'s detector where it has one,
+            else the whole image as the box.
         relation_query: (x, y) image pixel whose HNL relation map to return in
             ``HumanResult.relation`` (for several top-down boxes, the first box's).
 
     Returns:
         A :class:`HumanResult` per image (a list for a list input), in the
-        image's pixels: parsing map, edge probabilities, keypoints with scores,
-        where the model predicts them.
+        image's pixels: parsing map, edge probabilities, keypoints with scores
+        (N persons for top-down models), where the model predicts them.
     """
     single = not isinstance(imgs, (list, tuple))
     imgs = [imgs] if single else list(imgs)
     for img in imgs:
         if isinstance(img, str) and not osp.isfile(img):
             raise FileNotFoundError(f'inference_human: no image at {img}')
+    top_down = isinstance(model, TopDownHuman)
+    if bboxes is not None and model.cfg.default_scope == 'mmseg' and \
+            not top_down:
+        raise ValueError('inference_human: person boxes are for top-down '
+                         'models only (mmpose-world estimators, TopDownHuman)')
+    if top_down and relation_query is not None:
+        raise ValueError('inference_human: TopDownHuman predicts no relation '
+                         'map of the whole image; relation_query must be None')
+    if bboxes is None or single:
+        bboxes = [bboxes] * len(imgs)
+    if len(bboxes) != len(imgs):
+        raise ValueError(f'inference_human: {len(bboxes)} box arrays for '
+                         f'{len(imgs)} images')
     if model.cfg.default_scope == 'mmseg':
-        if bboxes is not None:
-            raise ValueError('inference_human: person boxes are for top-down '
-                             '(mmpose-world) models only')
-        results = _inference_seg(model, imgs, relation_query)
+        results = _inference_seg(model, imgs, bboxes, relation_query)
     else:
-        if bboxes is None or single:
-            bboxes = [bboxes] * len(imgs)
-        if len(bboxes) != len(imgs):
-            raise ValueError(f'inference_human: {len(bboxes)} box arrays for '
-                             f'{len(imgs)} images')
         results = [
             _inference_topdown(model, img, boxes, relation_query)
             for img, boxes in zip(imgs, bboxes)

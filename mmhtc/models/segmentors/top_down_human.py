@@ -6,6 +6,7 @@ import cv2
 import numpy as np
 import torch
 from mmengine.model import BaseModel
+from mmengine.registry import DefaultScope
 from mmengine.structures import InstanceData, PixelData
 from mmpose.datasets.transforms import TopdownAffine
 from mmpose.structures.bbox import bbox_xyxy2cs, get_warp_matrix
@@ -140,6 +141,8 @@ class TopDownHuman(BaseModel):
             ``init_detector`` on first use, not part of this model's weights.
         data_preprocessor: Of the whole images. Default: mmengine's, which only
             moves them to the device.
+        train_cfg, pretrained: None, as mmseg's ``init_model`` sets them (the
+            inner model's config holds its own).
         init_cfg: As mmengine's ``BaseModel``.
     """
 
@@ -149,8 +152,13 @@ class TopDownHuman(BaseModel):
                  padding: float = 1.25,
                  detector: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
+                 train_cfg: Optional[dict] = None,
+                 pretrained: Optional[str] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        if train_cfg is not None or pretrained is not None:
+            raise ValueError('TopDownHuman: train_cfg and pretrained belong in '
+                             'the inner model\'s config (model=dict(...))')
         if len(input_size) != 2 or min(input_size) <= 0:
             raise ValueError('TopDownHuman: input_size must be (w, h) > 0, got '
                              f'{input_size}')
@@ -161,8 +169,9 @@ class TopDownHuman(BaseModel):
         self.model = SEG_MODELS.build(model)
         self.input_size = tuple(int(v) for v in input_size)
         self.padding = padding
-        self.detector_cfg = dict(score_thr=0.5, person_label=0, **detector) \
-            if detector is not None else None
+        self.detector_cfg = {
+            'score_thr': 0.5, 'person_label': 0, **detector
+        } if detector is not None else None
         # in a list: the detector's weights stay out of this model's state dict
         self._detector: list = []
 
@@ -195,10 +204,11 @@ class TopDownHuman(BaseModel):
         if not self._detector and self.detector_cfg is not None:
             from mmdet.apis import init_detector
             device = next(self.parameters()).device
-            self._detector.append(
-                init_detector(self.detector_cfg['config'],
-                              self.detector_cfg['checkpoint'],
-                              device=str(device)))
+            with DefaultScope.overwrite_default_scope('mmdet'):
+                self._detector.append(
+                    init_detector(self.detector_cfg['config'],
+                                  self.detector_cfg['checkpoint'],
+                                  device=str(device)))
         return self._detector[0] if self._detector else None
 
     def person_boxes(self, img: np.ndarray, sample) -> Tuple[np.ndarray,
@@ -212,7 +222,9 @@ class TopDownHuman(BaseModel):
             scores = np.ones(len(boxes), np.float32)
         elif self.detector_cfg is not None:
             from mmdet.apis import inference_detector
-            found = inference_detector(self.detector(), img).pred_instances
+            detector = self.detector()
+            with DefaultScope.overwrite_default_scope('mmdet'):
+                found = inference_detector(detector, img).pred_instances
             keep = (found.labels == self.detector_cfg['person_label']) & (
                 found.scores >= self.detector_cfg['score_thr'])
             boxes = found.bboxes[keep].cpu().numpy().astype(np.float32)
