@@ -193,6 +193,7 @@ def test_merge_parsing_by_hand():
 
 
 def tiny_nppnet(input_size):
+    init_default_scope('mmseg')
     return TopDownHuman(
         model=dict(
             type='NPPNet',

@@ -25,7 +25,11 @@ class PascalPersonPartHumanDataset(BaseHumanDataset):
     shoulder, elbow, wrist, neck, head top; ``PASCAL_PERSON_PART_KEYPOINTS``),
     which ``PascalPersonPartAPMetric`` relies on (neck and head top give the
     reference distance). Poses kept in another order, such as forehead, neck,
-    then the left and the right limbs, must be reordered when written.
+    then the left and the right limbs, must be reordered when written. Each
+    annotation's ``bbox`` is the person's box (Xia et al.'s ``boxes``; without
+    one it is the joints' extent enlarged by 25%): the crop of a training sample
+    in ``data_mode='topdown'`` and the oracle box of
+    :class:`~mmhtc.models.segmentors.TopDownHuman` at test time.
 
     Example:
         >>> dataset = PascalPersonPartHumanDataset(
