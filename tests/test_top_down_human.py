@@ -306,3 +306,30 @@ def test_training_on_person_crops(model, pascal_root):
         model.eval()
     loss = sum(v for k, v in losses.items() if k.startswith('loss'))
     assert torch.isfinite(loss)
+
+
+def test_an_htcorrm_segmentor_inside(whole_image):
+    """``HumanEncoderDecoder`` (logits in ``seg_logits``) works inside too: one
+    person's pasted scores inside its crop are softmax probabilities."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(
+        osp.join(REPO_ROOT, 'configs', 'demo',
+                 'htcorrm_hrnetv2-w18s_1xb8-600it_synthetic-lip-128x128.py'))
+    cfg.model.data_preprocessor.size = (64, 64)
+    init_default_scope('mmseg')
+    torch.manual_seed(0)
+    model = TopDownHuman(model=cfg.model.to_dict(), input_size=(64, 64)).eval()
+    sample = whole_image['data_samples'].clone()
+    box = np.asarray(sample.gt_instances.bboxes[:1])
+    sample.set_metainfo(dict(person_bboxes=box))
+    with torch.no_grad():
+        out = model.test_step(
+            pseudo_collate([dict(inputs=whole_image['inputs'],
+                                 data_samples=sample)]))[0]
+    x0, y0, x1, y1 = box[0].astype(int)
+    scores = out.seg_logits.data[:, y0:y1, x0:x1]
+    assert scores.shape[0] == 20
+    torch.testing.assert_close(scores.sum(0), torch.ones_like(scores[0]),
+                               atol=1e-4, rtol=0)
+    assert out.pred_instances.keypoints.shape == (1, 16, 2)
+    assert out.pred_edge_map.shape == out.pred_sem_seg.shape
