@@ -81,11 +81,9 @@ def lost_samples_message(error: BaseException) -> Optional[str]:
         record = _loading_record(os.getpid(), int(pid))
         if osp.isfile(record):
             with open(record, encoding='utf-8') as f:
-                samples.append(f'worker {pid}: {f.read()}')
+                samples.append(f'worker {pid} was loading {f.read()}')
             os.remove(record)
-    where = ('; it was loading ' + '; '.join(samples)
-             if samples else '; it was loading no sample (it died between '
-             'samples)')
+    where = '; ' + ('; '.join(samples) or 'no sample was being loaded')
     return (f'{error}{where}. A worker killed by the system (signal Killed) '
             'usually ran out of memory: lower num_workers or batch_size, or '
             'check the memory a transform of this sample needs.')
