@@ -203,11 +203,10 @@ def test_nppnet_outputs_are_the_last_stage(tool, nppnet):
     inputs = torch.randn(1, 3, 64, 64)
     with torch.no_grad():
         parsing, pose, edge = wrapper(inputs)
-        final = model(inputs, mode='tensor')['final']
-        initial = model(inputs, mode='tensor')['initial']
-    torch.testing.assert_close(parsing, final['parsing'])
-    torch.testing.assert_close(pose, final['pose'])
-    torch.testing.assert_close(edge, initial['edge'])
+        out = model(inputs, mode='tensor')
+    torch.testing.assert_close(parsing, out['final']['parsing'])
+    torch.testing.assert_close(pose, out['final']['pose'])
+    torch.testing.assert_close(edge, out['initial']['edge'])
 
 
 def test_nppnet_fixed_and_dynamic_shapes(tool, nppnet):
