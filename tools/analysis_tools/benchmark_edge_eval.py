@@ -1,7 +1,8 @@
 """Compare mmhtc's BSDS edge evaluation with pyEdgeEval: scores and speed.
 
-Both evaluate the same predicted / ground-truth edge maps, in one process each:
-mmhtc with :func:`mmhtc.evaluation.functional.edge_counts` and
+Both evaluate the same predicted / ground-truth edge maps in one process, one
+after the other on each image: mmhtc with
+:func:`mmhtc.evaluation.functional.edge_counts` and
 :func:`~mmhtc.evaluation.functional.edge_scores`, pyEdgeEval (GPL, a test tool
 only, ``pip install pyedgeeval``) with its BSDS evaluation. The maps are edges
 of the real parsing labels in ``../shared/data`` (mmseg's
@@ -90,39 +91,42 @@ def edge_pair(label: np.ndarray, rng: np.random.Generator) -> EdgePair:
     return pred, gt
 
 
-def evaluate_mmhtc(pairs: List[EdgePair],
-                   thresholds: np.ndarray) -> Tuple[dict, List[float]]:
-    counts, seconds = [], []
+def timed_counts(pairs: List[EdgePair],
+                 thresholds: np.ndarray) -> Tuple[list, list, list, list]:
+    """Counts (T, 4) and seconds of each image by mmhtc and by pyEdgeEval.
+
+    The two run one after the other on each image, so that a changing load on
+    the machine slows both alike. pyEdgeEval gets the thinned GT, as
+    ``edge_counts`` thins it (``thin_gt``), thinned outside its timing.
+    """
+    ours, our_times, theirs, their_times = [], [], [], []
     for pred, gt in pairs:
         start = time.perf_counter()
-        counts.append(
+        ours.append(
             edge_counts(pred, gt, thresholds=thresholds, max_dist=MAX_DIST))
-        seconds.append(time.perf_counter() - start)
-    return edge_scores(counts, thresholds), seconds
-
-
-def evaluate_pyedgeeval(pairs: List[EdgePair],
-                        thresholds: np.ndarray) -> Tuple[dict, List[float]]:
-    # the thinned GT, as edge_counts thins it (thin_gt)
-    samples = [
-        dict(name=str(i), pred=pred, gt=thin_edges(gt != 0))
-        for i, (pred, gt) in enumerate(pairs)
-    ]
-    seconds = []
-
-    def evaluate_one(sample: dict) -> tuple:
+        our_times.append(time.perf_counter() - start)
+        thin_gt = thin_edges(gt != 0)
         start = time.perf_counter()
-        counts = evaluate_boundaries_threshold(
-            thresholds, sample['pred'], sample['gt'], max_dist=MAX_DIST)
-        seconds.append(time.perf_counter() - start)
-        return counts
+        theirs.append(
+            np.stack(
+                evaluate_boundaries_threshold(
+                    thresholds, pred, thin_gt, max_dist=MAX_DIST),
+                axis=-1))
+        their_times.append(time.perf_counter() - start)
+    return ours, our_times, theirs, their_times
 
+
+def pyedgeeval_scores(counts: list, thresholds: np.ndarray) -> dict:
+    """pyEdgeEval's ODS, OIS and AUC (as AP) of per-image counts."""
+    samples = [dict(name=str(i), counts=c) for i, c in enumerate(counts)]
     _, _, overall = calculate_metrics(
-        evaluate_one, list(thresholds), samples, nproc=1)
+        lambda sample: tuple(sample['counts'].T),
+        list(thresholds),
+        samples,
+        nproc=1)
     print()
-    scores = dict(
+    return dict(
         ODS=overall['ODS_f1'], OIS=overall['OIS_f1'], AP=overall['AUC'])
-    return scores, seconds
 
 
 def main() -> None:
@@ -144,8 +148,13 @@ def main() -> None:
     print(f'{len(pairs)} images, sizes {sorted({p.shape for p, _ in pairs})}, '
           f'{len(thresholds)} thresholds')
 
-    ours, our_times = evaluate_mmhtc(pairs, thresholds)
-    theirs, their_times = evaluate_pyedgeeval(pairs, thresholds)
+    our_counts, our_times, their_counts, their_times = timed_counts(
+        pairs, thresholds)
+    for index, (pred, _) in enumerate(pairs):
+        print(f'image #{index} {pred.shape}: mmhtc {our_times[index]:.3f} s, '
+              f'pyEdgeEval {their_times[index]:.3f} s')
+    ours = edge_scores(our_counts, thresholds)
+    theirs = pyedgeeval_scores(their_counts, thresholds)
     print(f'{"":12}{"ODS":>10}{"OIS":>10}{"AP":>10}{"total (s)":>11}'
           f'{"mean (s)":>10}{"slowest (s)":>13}')
     for name, scores, seconds in (('mmhtc', ours, our_times),

@@ -78,7 +78,9 @@ def edge_counts(pred: np.ndarray,
     with :func:`thin_edges` when ``thin``; predicted pixels on ignored GT
     pixels are then dropped. The remaining predicted edge pixels are matched
     one-to-one to the GT edge pixels within :func:`match_radius` by
-    :func:`count_matches`.
+    :func:`count_matches`. The pairs within the radius are found once, for the
+    pixels predicted at the lowest threshold (the maps of all thresholds are
+    subsets of them), and gathered per threshold.
 
     Ignored pixels (``gt == ignore_index``) are neither GT edges nor counted
     predictions: they enter none of the four counts and cannot be matched.
