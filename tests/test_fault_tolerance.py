@@ -193,24 +193,35 @@ def lip_dataset(root: str, kill: bool) -> tuple:
     return dataset, dataset.get_data_info(2)['img_path']
 
 
-@pytest.mark.parametrize('num_workers', [0, 2])
+def loading_error(loader: DataLoader) -> Exception:
+    """The exception that iterating ``loader`` raises, without its traceback:
+    that would keep the loader's workers registered with torch's SIGCHLD
+    handler, which then raises at the next child process to exit."""
+    try:
+        list(loader)
+    except Exception as error:
+        return error.with_traceback(None)
+    raise AssertionError('the loader raised nothing')
+
+
+@pytest.mark.parametrize('num_workers', [0, 1])
 def test_transform_error_names_the_sample(synthetic_lip, num_workers):
     dataset, img_path = lip_dataset(synthetic_lip, kill=False)
-    loader = DataLoader(dataset, batch_size=1, num_workers=num_workers)
-    with pytest.raises(ValueError) as info:
-        list(loader)
-    shown = str(info.value) + ' '.join(getattr(info.value, '__notes__', []))
+    error = loading_error(
+        DataLoader(dataset, batch_size=1, num_workers=num_workers))
+    assert isinstance(error, ValueError)
+    shown = str(error) + ' '.join(getattr(error, '__notes__', []))
     assert 'cannot augment this image' in shown
     assert f'LIPHumanDataset sample 2 (img_path {img_path}' in shown
 
 
 def test_killed_worker_names_the_sample(synthetic_lip):
     dataset, img_path = lip_dataset(synthetic_lip, kill=True)
-    loader = DataLoader(dataset, batch_size=1, num_workers=1, timeout=60)
-    with pytest.raises(RuntimeError) as info:
-        list(loader)
-    message = lost_samples_message(info.value)
-    assert message.startswith(str(info.value))
+    error = loading_error(
+        DataLoader(dataset, batch_size=1, num_workers=1, timeout=60))
+    assert isinstance(error, RuntimeError)
+    message = lost_samples_message(error)
+    assert message.startswith(str(error))
     assert f'LIPHumanDataset sample 2 (img_path {img_path}' in message
     assert 'lower num_workers or batch_size' in message
     assert lost_samples_message(ValueError('other')) is None
