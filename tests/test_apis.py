@@ -39,18 +39,29 @@ def seg_model():
     return init_model(DEMO_CONFIG)
 
 
-def _manual_outputs(model, path, scale=128):
+def _manual_outputs(model, path, scale=128, divisor=32):
     """A seg-world model's main logits and core outputs (relation map included)
     computed by hand: the image resized (long side ``scale``, ratio kept),
-    normalised by the model's data preprocessor, through backbone and head."""
+    normalised, padded at the bottom and right to a multiple of ``divisor`` (the
+    config's ``size_divisor``), through backbone and head."""
     img = mmcv.imread(path)
     resized = mmcv.imrescale(img, (scale, scale))
-    inputs = torch.from_numpy(resized.transpose(2, 0, 1).copy())
-    batch = model.data_preprocessor(dict(inputs=[inputs]), False)['inputs']
+    preprocessor = model.data_preprocessor
+    inputs = torch.from_numpy(resized.transpose(2, 0, 1).copy()).float()
+    inputs = (inputs.flip(0) - preprocessor.mean) / preprocessor.std
+    h, w = inputs.shape[1:]
+    batch = F.pad(inputs, (0, -w % divisor, 0, -h % divisor))[None]
     with torch.no_grad():
         logits, outputs = model.decode_head.forward_outputs(
             model.extract_feat(batch), return_relation=True)
-    return img.shape[:2], resized.shape[:2], logits, outputs
+    return img.shape[:2], resized.shape[:2], batch.shape[2:], logits, outputs
+
+
+def _to_image(maps, padded, resized, image):
+    """(1, C, h, w) maps over the padded input -> (C, *image) by hand."""
+    maps = F.interpolate(maps, tuple(padded), mode='bilinear')
+    maps = maps[..., :resized[0], :resized[1]]
+    return F.interpolate(maps, image, mode='bilinear')[0]
 
 
 def _assert_same_parsing(actual, expected):
@@ -63,7 +74,7 @@ def _assert_same_parsing(actual, expected):
 
 def test_seg_world_outputs_in_image_pixels(seg_model, images):
     result = inference_human(seg_model, images[0], relation_query=(60, 200))
-    (height, width), (in_h, in_w), logits, outputs = _manual_outputs(
+    (height, width), (in_h, in_w), padded, logits, outputs = _manual_outputs(
         seg_model, images[0])
     assert isinstance(result, HumanResult)
     assert result.parsing.shape == (height, width)
@@ -71,14 +82,14 @@ def test_seg_world_outputs_in_image_pixels(seg_model, images):
     assert result.edge.min() >= 0 and result.edge.max() <= 1
     assert result.keypoints.shape == (1, 16, 2)
     assert result.keypoint_scores.shape == (1, 16)
-    expected = F.interpolate(
-        F.interpolate(logits, (in_h, in_w), mode='bilinear'), (height, width),
-        mode='bilinear').argmax(1)[0].numpy()
+    expected = _to_image(logits, padded, (in_h, in_w),
+                         (height, width)).argmax(0).numpy()
     assert (result.parsing == expected).mean() > 0.99
     heatmaps = outputs['predictions']['pose'][0]
     h, w = heatmaps.shape[1:]
     # the config's decoder (mmpose's MSRAHeatmap) on the input's heatmap grid
-    codec = MSRAHeatmap(input_size=(in_w, in_h), heatmap_size=(w, h), sigma=2)
+    codec = MSRAHeatmap(input_size=(padded[1], padded[0]), heatmap_size=(w, h),
+                        sigma=2)
     expected_xy, scores = codec.decode(heatmaps.numpy())
     expected_xy = expected_xy[0] * (width / in_w, height / in_h)
     valid = result.keypoint_scores[0] > 0
@@ -86,12 +97,13 @@ def test_seg_world_outputs_in_image_pixels(seg_model, images):
     np.testing.assert_allclose(result.keypoint_scores, scores, atol=1e-6)
     np.testing.assert_allclose(result.keypoints[0][valid],
                                expected_xy[valid], atol=1e-3)
-    # the query (60, 200) lies in feature pixel (x * w / width, y * h / height)
-    col, row = int(60.5 * w / width), int(200.5 * h / height)
+    # the query (60, 200) lies in the feature pixel of its resized position, on
+    # the feature grid over the padded input
+    col = int(60.5 * in_w / width * w / padded[1])
+    row = int(200.5 * in_h / height * h / padded[0])
     keys = outputs['relation'][0, row * w + col].reshape(1, 1, h // 2, w // 2)
-    expected_relation = F.interpolate(
-        F.interpolate(keys, (in_h, in_w), mode='bilinear'), (height, width),
-        mode='bilinear')[0, 0].numpy()
+    expected_relation = _to_image(keys, padded, (in_h, in_w),
+                                  (height, width))[0].numpy()
     np.testing.assert_allclose(result.relation, expected_relation, atol=1e-6)
 
 
@@ -245,12 +257,11 @@ def test_edge_main_model_gives_edge_and_parsing(images):
         config,
         cfg_options={'test_dataloader.dataset.pipeline.1.scale': (96, 96)})
     result = inference_human(model, images[0])
-    (height, width), (in_h, in_w), logits, outputs = _manual_outputs(
-        model, images[0], scale=96)
+    (height, width), (in_h, in_w), padded, logits, outputs = _manual_outputs(
+        model, images[0], scale=96, divisor=8)
     # the edge is the main output's sigmoid, the parsing the parsing encoder's
-    expected = F.interpolate(
-        F.interpolate(logits, (in_h, in_w), mode='bilinear'), (height, width),
-        mode='bilinear')[0, 0].sigmoid().numpy()
+    expected = _to_image(logits, padded, (in_h, in_w),
+                         (height, width))[0].sigmoid().numpy()
     np.testing.assert_allclose(result.edge, expected, atol=1e-5)
     assert result.parsing.shape == (height, width)
     assert result.parsing.max() < 20

@@ -278,7 +278,8 @@ class Record(Hook):
 @pytest.mark.parametrize('path', CONFIGS, ids=config_id)
 def test_config_trains_and_validates(path, samples, tmp_path):
     cfg = Config.fromfile(path)
-    network = cfg.model.get('network')
+    network = cfg.model.get('network') or cfg.model.get('model', {}).get(
+        'network')
     if network:
         # NPPNet at C=16: the paper's cells, L and genotype at 1/8 of the width
         network.channels = min(network.channels, 16)
