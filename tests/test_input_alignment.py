@@ -4,6 +4,7 @@ at the image's size."""
 import functools
 import os.path as osp
 
+import numpy as np
 import pytest
 import torch
 from conftest import REPO_ROOT
@@ -94,3 +95,21 @@ def test_unpadded_odd_size_is_an_error_naming_both_sizes():
         with pytest.raises(ValueError, match=r'\(96, 36\) feature, but the '
                            r'task features are \(96, 33\)'):
             net.predict(data['inputs'], data['data_samples'])
+
+
+def test_pose_main_takes_any_image_size():
+    """Pose as the main task: the test pipeline warps the person box to the
+    config's input size, so an odd-size image needs no padding; every output
+    comes back at the image's size."""
+    from mmhtc.apis import inference_human, init_model
+
+    torch.manual_seed(0)
+    net = init_model(
+        osp.join(REPO_ROOT, 'configs', 'htcorrm',
+                 'htcorrm_hrnetv2-w32_2xb16-220e_lip-256x256.py'),
+        cfg_options={'model.test_cfg.flip_test': False})
+    size = SIZES[0]
+    image = np.random.default_rng(0).integers(0, 256, (*size, 3), np.uint8)
+    result = inference_human(net, image)
+    assert result.parsing.shape == result.edge.shape == size
+    assert result.keypoints.shape == (1, 16, 2)
