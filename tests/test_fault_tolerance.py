@@ -24,6 +24,7 @@ from conftest import REPO_ROOT
 from mmhtc.datasets import LIPHumanDataset
 from mmhtc.datasets.base import lost_samples_message
 from mmhtc.engine import find_resume_checkpoint
+from mmhtc.registry import POSE_HOOKS, SEG_HOOKS
 from test_nan_guard import train
 from test_resume import small_config
 
@@ -225,3 +226,12 @@ def test_killed_worker_names_the_sample(synthetic_lip):
     assert f'LIPHumanDataset sample 2 (img_path {img_path}' in message
     assert 'lower num_workers or batch_size' in message
     assert lost_samples_message(ValueError('other')) is None
+
+
+@pytest.mark.parametrize('schedule', sorted(
+    glob.glob(osp.join(REPO_ROOT, 'configs', '_base_', 'schedules', '*.py'))))
+def test_schedules_write_checkpoints_atomically(schedule):
+    checkpoint = Config.fromfile(schedule).default_hooks.checkpoint
+    assert checkpoint.type == 'AtomicCheckpointHook'
+    assert SEG_HOOKS.get('AtomicCheckpointHook') is POSE_HOOKS.get(
+        'AtomicCheckpointHook')
