@@ -106,8 +106,9 @@ def test_sigkill_then_resume_continues_exactly(synthetic_lip, tmp_path):
 
 
 def test_failed_checkpoint_write_keeps_the_previous(tmp_path, monkeypatch):
-    """A full disk in the middle of writing iter_3.pth: the error names it, the
-    temporary file is gone, iter_2.pth and last_checkpoint are untouched."""
+    """A full disk in the middle of writing iter_3.pth, keeping 1 checkpoint:
+    the error names it, the temporary file is gone, iter_2.pth (not deleted
+    before its successor is written) and last_checkpoint are untouched."""
     save = torch.save
 
     def disk_full_at_third(obj, f, *args, **kwargs):
@@ -118,14 +119,15 @@ def test_failed_checkpoint_write_keeps_the_previous(tmp_path, monkeypatch):
 
     monkeypatch.setattr(torch, 'save', disk_full_at_third)
     with pytest.raises(OSError) as info:
-        train(tmp_path, bad_at=0, bad=1.0, checkpoint='AtomicCheckpointHook')
+        train(tmp_path, bad_at=0, bad=1.0, checkpoint='AtomicCheckpointHook',
+              max_keep_ckpts=1)
     assert f'could not write checkpoint {tmp_path}/iter_3.pth' in str(
         info.value)
     assert 'No space left on device' in str(info.value)
     names = os.listdir(tmp_path)
-    assert {'iter_1.pth', 'iter_2.pth', 'last_checkpoint'} <= set(names)
+    assert {'iter_2.pth', 'last_checkpoint'} <= set(names)
     assert not [name for name in names if name.startswith('.')]
-    assert 'iter_3.pth' not in names
+    assert not {'iter_1.pth', 'iter_3.pth'} & set(names)
     with open(tmp_path / 'last_checkpoint', encoding='utf-8') as f:
         assert f.read() == str(tmp_path / 'iter_2.pth')
     assert find_resume_checkpoint(str(tmp_path)) == str(tmp_path /
@@ -153,7 +155,8 @@ def test_resume_skips_broken_checkpoints(tmp_path):
     finally:
         logger.removeHandler(handler)
     warning = ' '.join(messages)
-    assert f'{latest} (RuntimeError' in warning
+    # torch's error for the truncated archive depends on where it is cut.
+    assert re.search(rf'{latest} \((RuntimeError|OSError): ', warning)
     assert f'{tmp_path}/iter_3.pth (UnpicklingError' in warning
     assert 'the newest intact checkpoint' in warning
     for name in ('iter_1.pth', 'iter_2.pth'):

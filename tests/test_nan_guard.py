@@ -60,6 +60,7 @@ def train(tmp_path,
           bad: float,
           max_iters: int = 6,
           checkpoint: str = 'CheckpointHook',
+          max_keep_ckpts: int = -1,
           model: Optional[ToyModel] = None,
           guard: Optional[dict] = None,
           **kwargs) -> Runner:
@@ -80,7 +81,8 @@ def train(tmp_path,
             num_workers=0),
         train_cfg=dict(by_epoch=False, max_iters=max_iters),
         default_hooks=dict(
-            checkpoint=dict(type=checkpoint, by_epoch=False, interval=1)),
+            checkpoint=dict(type=checkpoint, by_epoch=False, interval=1,
+                            max_keep_ckpts=max_keep_ckpts)),
         custom_hooks=[dict(type='NaNGuardHook', **(guard or {}))],
         **kwargs)
     runner.train()

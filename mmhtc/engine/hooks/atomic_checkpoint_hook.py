@@ -1,6 +1,7 @@
 """Checkpoints and the ``last_checkpoint`` pointer written atomically."""
 import os
 import os.path as osp
+from typing import Optional
 
 from mmengine.dist import is_main_process
 from mmengine.fileio import LocalBackend
@@ -47,7 +48,8 @@ class AtomicCheckpointHook(CheckpointHook):
     ``.<name>.tmp`` in the same folder, flushed to disk and renamed; only then is
     the ``last_checkpoint`` pointer replaced, also through a temporary file. A
     process killed while saving, or a full disk, leaves the previous checkpoint and
-    a pointer to it; a failed write removes its temporary file and raises an
+    a pointer to it (a checkpoint beyond ``max_keep_ckpts`` is deleted only after
+    the new one is written); a failed write removes its temporary file and raises an
     :class:`OSError` naming the checkpoint. Arguments are those of
     :class:`CheckpointHook`; saving to a remote ``out_dir`` (a non-local
     ``backend_args``) is mmengine's, not atomic.
@@ -59,7 +61,7 @@ class AtomicCheckpointHook(CheckpointHook):
         if not isinstance(self.file_backend, LocalBackend):
             super()._save_checkpoint_with_step(runner, step, meta)
             return
-        self._drop_outdated(runner, step)
+        outdated = self._forget_outdated(runner, step)
         name = self.filename_tmpl.format(step)
         self.last_ckpt = osp.join(self.out_dir, name)
         runner.message_hub.update_info('last_ckpt', self.last_ckpt)
@@ -79,6 +81,8 @@ class AtomicCheckpointHook(CheckpointHook):
             replace_durably(tmp_path, self.last_ckpt)
             write_text_atomically(
                 osp.join(runner.work_dir, 'last_checkpoint'), self.last_ckpt)
+            if outdated is not None and osp.isfile(outdated):
+                os.remove(outdated)
         except OSError as error:
             raise OSError(
                 f'{type(self).__name__}: could not write checkpoint '
@@ -88,16 +92,18 @@ class AtomicCheckpointHook(CheckpointHook):
             if osp.exists(tmp_path):
                 os.remove(tmp_path)
 
-    def _drop_outdated(self, runner, step: int) -> None:
-        """Forget (and on the main process delete) the checkpoints beyond
-        ``max_keep_ckpts``, as :class:`CheckpointHook` does."""
+    def _forget_outdated(self, runner, step: int) -> Optional[str]:
+        """Drop the checkpoint beyond ``max_keep_ckpts`` from the kept ones, as
+        :class:`CheckpointHook` does, and return its path; it is deleted once
+        checkpoint ``step`` is written, not before."""
         if self.max_keep_ckpts <= 0 or (self.keep_ckpt_ids
                                         and self.keep_ckpt_ids[-1] == step):
-            return
+            return None
+        outdated = None
         if len(self.keep_ckpt_ids) == self.max_keep_ckpts:
-            old = osp.join(self.out_dir,
-                           self.filename_tmpl.format(self.keep_ckpt_ids.popleft()))
-            if is_main_process() and osp.isfile(old):
-                os.remove(old)
+            outdated = osp.join(
+                self.out_dir,
+                self.filename_tmpl.format(self.keep_ckpt_ids.popleft()))
         self.keep_ckpt_ids.append(step)
         runner.message_hub.update_info('keep_ckpt_ids', list(self.keep_ckpt_ids))
+        return outdated
