@@ -9,6 +9,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from mmhtc.apis import setup_cpu_distributed, trust_local_checkpoints
+from mmhtc.datasets.base import naming_lost_samples
 
 
 def parse_args() -> argparse.Namespace:
@@ -65,7 +66,8 @@ def main() -> None:
     if args.out is not None:
         runner.test_evaluator.metrics.append(
             DumpResults(out_file_path=args.out))
-    runner.test()
+    with naming_lost_samples():
+        runner.test()
 
 
 if __name__ == '__main__':

@@ -13,7 +13,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from mmhtc.apis import setup_cpu_distributed, trust_local_checkpoints
-from mmhtc.datasets.base import lost_samples_message
+from mmhtc.datasets.base import naming_lost_samples
 from mmhtc.engine import find_resume_checkpoint, intact_checkpoint_error
 
 
@@ -95,13 +95,8 @@ def main() -> None:
         runner = RUNNERS.build(cfg)
     else:
         runner = Runner.from_cfg(cfg)
-    try:
+    with naming_lost_samples():
         runner.train()
-    except RuntimeError as error:
-        lost = lost_samples_message(error)
-        if lost is None:
-            raise
-        raise RuntimeError(lost) from error
 
 
 if __name__ == '__main__':

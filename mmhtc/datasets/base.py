@@ -5,7 +5,8 @@ import os
 import os.path as osp
 import re
 import tempfile
-from typing import Any, Dict, List, Optional
+from contextlib import contextmanager
+from typing import Any, Dict, Iterator, List, Optional
 
 import numpy as np
 from mmengine.dataset import BaseDataset
@@ -95,6 +96,20 @@ def add_sample_metainfo(data_info: dict, metainfo: dict) -> dict:
         if key in metainfo:
             data_info[key] = copy.deepcopy(metainfo[key])
     return data_info
+
+
+@contextmanager
+def naming_lost_samples() -> Iterator[None]:
+    """Run a Runner's loop; a data loader worker that died without raising is
+    re-raised as a ``RuntimeError`` naming the samples it was loading
+    (:func:`lost_samples_message`)."""
+    try:
+        yield
+    except RuntimeError as error:
+        lost = lost_samples_message(error)
+        if lost is None:
+            raise
+        raise RuntimeError(lost) from error
 
 
 class BaseHumanDataset(BaseDataset):
