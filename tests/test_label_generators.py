@@ -1,0 +1,198 @@
+"""Pose pseudo-label generation on the real samples, with a random-init model."""
+import json
+import os
+import os.path as osp
+import shutil
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from pycocotools import mask as mask_utils
+from scipy import ndimage
+from scipy.io import loadmat
+from test_dataset_converters import load_tool
+
+POSE_CONFIG = """
+default_scope = 'mmpose'
+codec = dict(type='MSRAHeatmap', input_size=(48, 64), heatmap_size=(12, 16),
+             sigma=2)
+model = dict(
+    type='TopdownPoseEstimator',
+    data_preprocessor=dict(type='PoseDataPreprocessor',
+                           mean=[123.675, 116.28, 103.53],
+                           std=[58.395, 57.12, 57.375], bgr_to_rgb=True),
+    backbone=dict(type='ResNet', depth=18),
+    head=dict(type='HeatmapHead', in_channels=512, out_channels=17,
+              deconv_out_channels=(16, ), deconv_kernel_sizes=(4, ),
+              decoder=codec),
+    test_cfg=dict(flip_test=False))
+train_dataloader = dict(dataset=dict(type='CocoDataset'))
+test_dataloader = dict(dataset=dict(pipeline=[
+    dict(type='LoadImage'), dict(type='GetBBoxCenterScale'),
+    dict(type='TopdownAffine', input_size=(48, 64)),
+    dict(type='PackPoseInputs')]))
+"""
+
+
+@pytest.fixture(scope='module')
+def tool():
+    return load_tool('generate_pose_labels')
+
+
+@pytest.fixture(scope='module')
+def pose_model(tmp_path_factory):
+    """A random-init SimpleBaseline (ResNet-18) config and its checkpoint."""
+    from mmpose.apis import init_model
+    folder = tmp_path_factory.mktemp('pose_model')
+    config = str(folder / 'pose.py')
+    with open(config, 'w') as f:
+        f.write(POSE_CONFIG)
+    torch.manual_seed(0)
+    model = init_model(config, None, device='cpu')
+    checkpoint = str(folder / 'pose.pth')
+    torch.save(dict(state_dict=model.state_dict()), checkpoint)
+    return config, checkpoint
+
+
+def run(tool, pose_model, root, dataset, out, *extra):
+    tool.main([root, '--dataset', dataset, '--pose-config', pose_model[0],
+               '--pose-checkpoint', pose_model[1], '--out', str(out), *extra])
+    with open(out) as f:
+        return json.load(f)
+
+
+def coco_box(mask: np.ndarray) -> list:
+    """pycocotools' [x, y, w, h] of a binary mask."""
+    return mask_utils.toBbox(
+        mask_utils.encode(np.asfortranarray(mask.astype(np.uint8)))).tolist()
+
+
+def test_pascal_person_boxes_are_the_person_masks(tool, pose_model,
+                                                  shared_data, tmp_path):
+    from mmhtc.datasets import PascalPersonPartHumanDataset
+    root = osp.join(shared_data, 'pascal_person_part')
+    content = run(tool, pose_model, root, 'pascal-person-part',
+                  tmp_path / 'pose.json', '--joints', 'lsp')
+    names = {img['id']: img['file_name'] for img in content['images']}
+    for img_id in ('2008_000652', '2010_005243'):
+        objects = loadmat(f'{root}/Annotations_Part/{img_id}.mat')['anno'][
+            0, 0]['objects'][0]
+        expected = [coco_box(o['mask'] > 0) for o in objects
+                    if str(o['class'][0]) == 'person']
+        written = [a['bbox'] for a in content['annotations']
+                   if names[a['image_id']] == img_id + '.jpg']
+        np.testing.assert_allclose(written, expected)
+    dataset = PascalPersonPartHumanDataset(
+        data_root=root, ann_file='val_id.txt', pose_file=str(tmp_path / 'pose.json'),
+        data_prefix=dict(img_path='JPEGImages',
+                         seg_map_path='pascal_person_part_gt_DERIVED'),
+        pipeline=[])
+    assert sum(len(d['keypoints']) for d in dataset) == sum(
+        1 for a in content['annotations']
+        if names[a['image_id']][:-4] in open(f'{root}/val_id.txt').read())
+    # head top has no COCO source: never annotated
+    assert all(a['keypoints'][13 * 3 + 2] == 0 for a in content['annotations'])
+
+
+@pytest.fixture(scope='module')
+def cihp_root(shared_data, tmp_path_factory):
+    """The real CIHP samples plus a ``Human_ids`` stand-in (the samples ship
+    none): the connected components of each parsing label's foreground."""
+    root = tmp_path_factory.mktemp('cihp')
+    source = osp.join(shared_data, 'cihp', 'instance-level_human_parsing',
+                      'Training')
+    for name in ('Images', 'Category_ids', 'train_id.txt'):
+        os.symlink(osp.join(source, name), root / name)
+    os.makedirs(root / 'Human_ids')
+    for name in sorted(os.listdir(root / 'Category_ids')):
+        parsing = np.array(Image.open(root / 'Category_ids' / name))
+        ids, _ = ndimage.label(parsing > 0)
+        Image.fromarray(ids.astype(np.uint8)).save(root / 'Human_ids' / name)
+    return str(root)
+
+
+def test_cihp_json_has_one_person_per_instance_and_resumes(
+        tool, pose_model, cihp_root, tmp_path, monkeypatch):
+    from mmhtc.datasets import CIHPHumanDataset
+    out = tmp_path / 'pose.json'
+    content = run(tool, pose_model, cihp_root, 'cihp', out)
+    dataset = CIHPHumanDataset(
+        data_root=cihp_root, ann_file='train_id.txt', pose_file=str(out),
+        data_prefix=dict(img_path='Images', seg_map_path='Category_ids'),
+        pipeline=[])
+    assert len(dataset) == 6
+    for info in dataset:
+        ids = np.array(Image.open(
+            osp.join(cihp_root, 'Human_ids', info['img_id'] + '.png')))
+        assert info['keypoints'].shape == (ids.max(), 17, 2)
+        for k, box in enumerate(info['bbox'], start=1):
+            x, y, w, h = coco_box(ids == k)
+            np.testing.assert_allclose(box, [x, y, x + w, y + h])
+
+    partial = dict(content, images=content['images'][:2], annotations=[
+        a for a in content['annotations'] if a['image_id'] < 2])
+    with open(out, 'w') as f:
+        json.dump(partial, f)
+    calls = []
+    predict = tool.inference_topdown
+    monkeypatch.setattr(tool, 'inference_topdown',
+                        lambda m, path, boxes: calls.append(path) or predict(
+                            m, path, boxes))
+    resumed = run(tool, pose_model, cihp_root, 'cihp', out)
+    assert len(calls) == 4
+    assert sorted(map(json.dumps, resumed['annotations'])) == sorted(
+        map(json.dumps, content['annotations']))
+
+
+def test_atr_box_is_the_whole_image(tool, pose_model, shared_data, tmp_path):
+    from mmhtc.datasets import ATRHumanDataset
+    lip = osp.join(shared_data, 'lip', 'TrainVal_images')
+    image_dir = tmp_path / 'humanparsing' / 'JPEGImages'
+    os.makedirs(image_dir)
+    names = []
+    for split in ('train_images', 'val_images'):
+        name = sorted(os.listdir(osp.join(lip, split)))[0]
+        shutil.copy(osp.join(lip, split, name), image_dir / name)
+        names.append(name)
+    with open(tmp_path / 'train_id.txt', 'w') as f:
+        f.write('\n'.join(n[:-4] for n in names))
+    content = run(tool, pose_model, str(tmp_path), 'atr', tmp_path / 'pose.json')
+    for img, ann in zip(content['images'], content['annotations']):
+        assert ann['bbox'] == [0, 0, img['width'], img['height']]
+    dataset = ATRHumanDataset(
+        data_root=str(tmp_path), ann_file='train_id.txt',
+        pose_file=str(tmp_path / 'pose.json'),
+        data_prefix=dict(img_path='humanparsing/JPEGImages'), pipeline=[])
+    assert [len(d['keypoints']) for d in dataset] == [1, 1]
+
+
+def test_joint_mappings(tool):
+    kpts = np.arange(17 * 2, dtype=np.float32).reshape(1, 17, 2)
+    scores = np.linspace(0.1, 0.9, 17, dtype=np.float32)[None]
+    out, out_scores, mapped = tool.map_joints(kpts, scores, 'mpii')
+    np.testing.assert_allclose(out[0, 0], kpts[0, 16])  # right ankle
+    np.testing.assert_allclose(out[0, 6], (kpts[0, 11] + kpts[0, 12]) / 2)
+    np.testing.assert_allclose(out_scores[0, 7], scores[0, 5] * scores[0, 6])
+    assert mapped.tolist() == [True] * 8 + [False, False] + [True] * 6
+    out, _, mapped = tool.map_joints(kpts, scores, 'lsp')
+    np.testing.assert_allclose(out[0, 12], (kpts[0, 5] + kpts[0, 6]) / 2)
+    assert not mapped[13]
+
+
+def test_detector_boxes_are_the_confident_persons(tool):
+    bboxes = np.array([[0, 0, 10, 10], [1, 1, 10, 10], [20, 20, 30, 40],
+                       [50, 50, 60, 60], [70, 70, 80, 80]], np.float32)
+    labels = np.array([0, 0, 0, 2, 0])
+    scores = np.array([0.9, 0.8, 0.5, 0.99, 0.2])
+    boxes = tool.select_person_boxes(bboxes, labels, scores)
+    np.testing.assert_array_equal(boxes, bboxes[[0, 2]])
+
+
+def test_missing_instance_labels_need_a_detector(tool, pose_model, cihp_root,
+                                                 tmp_path):
+    root = tmp_path / 'cihp'
+    os.makedirs(root)
+    os.symlink(osp.join(cihp_root, 'Images'), root / 'Images')
+    with pytest.raises(FileNotFoundError, match='Human_ids.*--det-config'):
+        run(tool, pose_model, str(root), 'cihp', tmp_path / 'pose.json')
