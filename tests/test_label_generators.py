@@ -7,6 +7,7 @@ import shutil
 import numpy as np
 import pytest
 import torch
+from conftest import REPO_ROOT
 from PIL import Image
 from pycocotools import mask as mask_utils
 from scipy import ndimage
@@ -196,3 +197,90 @@ def test_missing_instance_labels_need_a_detector(tool, pose_model, cihp_root,
     os.symlink(osp.join(cihp_root, 'Images'), root / 'Images')
     with pytest.raises(FileNotFoundError, match='Human_ids.*--det-config'):
         run(tool, pose_model, str(root), 'cihp', tmp_path / 'pose.json')
+
+
+@pytest.fixture(scope='module')
+def parsing_tool():
+    return load_tool('generate_parsing_labels')
+
+
+def run_parsing(parsing_tool, shared_data, out_dir, ann_file=None):
+    mpii = osp.join(shared_data, 'mpii')
+    parsing_tool.main([
+        ann_file or osp.join(mpii, 'test_mpii.json'), mpii, '--config',
+        osp.join(REPO_ROOT, 'configs', 'demo',
+                 'htcorrm_hrnetv2-w18s_1xb8-600it_synthetic-lip-128x128.py'),
+        '--out-dir', str(out_dir),
+        '--crop-size', '64', '64'])
+
+
+def test_mpii_parsing_is_pasted_back_into_each_image(parsing_tool, shared_data,
+                                                     tmp_path, monkeypatch):
+    """With an oracle model (face everywhere in the crop), the label is face
+    exactly in each person's padded box, mmpose's MPII box."""
+    from mmengine.structures import PixelData
+    from mmseg.structures import SegDataSample
+
+    from mmhtc.structures import HumanResult
+
+    def oracle(model, crop):
+        logits = torch.zeros(20, *crop.shape[:2])
+        logits[13] = 1
+        sample = SegDataSample(seg_logits=PixelData(data=logits.softmax(0)))
+        calls.append(crop.shape)
+        return HumanResult(data_sample=sample)
+
+    calls = []
+    monkeypatch.setattr(parsing_tool, 'inference_human', oracle)
+    monkeypatch.setattr(parsing_tool, 'init_model', stub_lip_model)
+    run_parsing(parsing_tool, shared_data, tmp_path)
+    mpii = json.load(open(osp.join(shared_data, 'mpii', 'test_mpii.json')))
+    assert sorted(os.listdir(tmp_path)) == sorted(
+        {p['image'].replace('.jpg', '.png') for p in mpii})
+    for person in mpii:
+        label = np.array(Image.open(tmp_path / person['image'].replace(
+            '.jpg', '.png')))
+        width, height = Image.open(
+            osp.join(shared_data, 'mpii', person['image'])).size
+        assert label.shape == (height, width)
+        cx = person['center'][0] - 1
+        cy = person['center'][1] + 15 * person['scale'] - 1
+        half = person['scale'] * 200 * 1.25 / 2
+        # nearest neighbour: the 64 crop pixels reach half a pixel past the box
+        atol = half / 64 + 1
+        ys, xs = np.nonzero(label == 13)
+        np.testing.assert_allclose(
+            [xs.min(), ys.min()], np.maximum([cx - half, cy - half], 0),
+            atol=atol)
+        np.testing.assert_allclose(
+            [xs.max(), ys.max()],
+            np.minimum([cx + half, cy + half], [width - 1, height - 1]),
+            atol=atol)
+        assert set(np.unique(label)) <= {0, 13}
+    count = len(calls)
+    run_parsing(parsing_tool, shared_data, tmp_path)
+    assert len(calls) == count  # resumed: every PNG is there
+
+
+def stub_lip_model(config, checkpoint, device):
+    """Stands for a parsing model: the oracle needs only its config and classes."""
+    from types import SimpleNamespace
+
+    from mmhtc.datasets.metainfo import LIP_CLASSES
+    return SimpleNamespace(cfg=SimpleNamespace(default_scope='mmseg'),
+                           dataset_meta=dict(classes=LIP_CLASSES))
+
+
+def test_mpii_parsing_with_a_random_init_model(parsing_tool, shared_data,
+                                               tmp_path):
+    with open(osp.join(shared_data, 'mpii', 'test_mpii.json')) as f:
+        person = json.load(f)[1]
+    with open(tmp_path / 'one.json', 'w') as f:
+        json.dump([person], f)
+    run_parsing(parsing_tool, shared_data, tmp_path / 'out',
+                str(tmp_path / 'one.json'))
+    for name in os.listdir(tmp_path / 'out'):
+        label = np.array(Image.open(tmp_path / 'out' / name))
+        size = Image.open(osp.join(shared_data, 'mpii',
+                                   name.replace('.png', '.jpg'))).size
+        assert label.shape == size[::-1] and label.max() < 20
