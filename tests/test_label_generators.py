@@ -284,3 +284,10 @@ def test_mpii_parsing_with_a_random_init_model(parsing_tool, shared_data,
         size = Image.open(osp.join(shared_data, 'mpii',
                                    name.replace('.png', '.jpg'))).size
         assert label.shape == size[::-1] and label.max() < 20
+
+
+def test_bad_mpii_json_is_named(parsing_tool, tmp_path):
+    bad = tmp_path / 'bad.json'
+    bad.write_text(json.dumps([{'image': '1.jpg'}]))
+    with pytest.raises(ValueError, match='bad.json: not an mmpose MPII json'):
+        parsing_tool.read_persons(str(bad), str(tmp_path))
