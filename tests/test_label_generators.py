@@ -35,6 +35,28 @@ test_dataloader = dict(dataset=dict(pipeline=[
     dict(type='PackPoseInputs')]))
 """
 
+DET_CONFIG = """
+default_scope = 'mmdet'
+model = dict(
+    type='RetinaNet',
+    data_preprocessor=dict(type='DetDataPreprocessor', mean=[123.675, 116.28, 103.53],
+                           std=[58.395, 57.12, 57.375], bgr_to_rgb=True, pad_size_divisor=32),
+    backbone=dict(type='ResNet', depth=18, num_stages=4, out_indices=(3, ), norm_eval=True),
+    neck=dict(type='FPN', in_channels=[512], out_channels=16, num_outs=1),
+    bbox_head=dict(type='RetinaHead', num_classes=1, in_channels=16, stacked_convs=1,
+                   feat_channels=16,
+                   anchor_generator=dict(type='AnchorGenerator', octave_base_scale=4,
+                                         scales_per_octave=1, ratios=[1.0], strides=[32]),
+                   bbox_coder=dict(type='DeltaXYWHBBoxCoder', target_means=[.0] * 4,
+                                   target_stds=[1.0] * 4)),
+    test_cfg=dict(nms_pre=100, min_bbox_size=0, score_thr=0.05,
+                  nms=dict(type='nms', iou_threshold=0.5), max_per_img=20))
+test_dataloader = dict(dataset=dict(type='CocoDataset', pipeline=[
+    dict(type='LoadImageFromFile'), dict(type='Resize', scale=(64, 64), keep_ratio=True),
+    dict(type='PackDetInputs', meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
+                                          'scale_factor'))]))
+"""
+
 
 @pytest.fixture(scope='module')
 def tool():
@@ -291,3 +313,31 @@ def test_bad_mpii_json_is_named(parsing_tool, tmp_path):
     bad.write_text(json.dumps([{'image': '1.jpg'}]))
     with pytest.raises(ValueError, match='bad.json: not an mmpose MPII json'):
         parsing_tool.read_persons(str(bad), str(tmp_path))
+
+
+def test_images_without_instance_labels_take_detector_boxes(
+        tool, pose_model, cihp_root, tmp_path):
+    """A random-init one-class RetinaNet (ResNet-18) gives the boxes."""
+    from mmdet.apis import inference_detector
+    root = tmp_path / 'cihp'
+    os.makedirs(root)
+    os.symlink(osp.join(cihp_root, 'Images'), root / 'Images')
+    (root / 'ids.txt').write_text('0000002\n')
+    config = tmp_path / 'det.py'
+    config.write_text(DET_CONFIG)
+    torch.manual_seed(0)
+    detector = tool.init_person_detector(str(config), None, 'cpu')
+    torch.save(dict(state_dict=detector.state_dict()), tmp_path / 'det.pth')
+    content = run(tool, pose_model, str(root), 'cihp', tmp_path / 'pose.json',
+                  '--ids', str(root / 'ids.txt'), '--det-config', str(config),
+                  '--det-checkpoint', str(tmp_path / 'det.pth'),
+                  '--bbox-thr', '0')
+    pred = inference_detector(detector, str(root / 'Images' / '0000002.jpg'))
+    pred = pred.pred_instances.cpu().numpy()
+    expected = tool.select_person_boxes(pred.bboxes, pred.labels, pred.scores,
+                                        score_thr=0)
+    assert len(expected) > 0
+    np.testing.assert_allclose(
+        [a['bbox'] for a in content['annotations']],
+        np.concatenate([expected[:, :2], expected[:, 2:] - expected[:, :2]], 1),
+        rtol=1e-5)

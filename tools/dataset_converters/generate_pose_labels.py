@@ -34,10 +34,12 @@ from typing import List, Optional, Sequence
 
 import mmengine
 import numpy as np
+from mmengine.config import Config
 from mmpose.apis import inference_topdown, init_model
 from mmpose.datasets.datasets.utils import parse_pose_metainfo
 from mmpose.datasets.transforms import KeypointConverter
 from mmpose.evaluation.functional import nms
+from mmpose.utils import adapt_mmdet_pipeline
 from PIL import Image
 from scipy.io import loadmat
 
@@ -160,6 +162,15 @@ def load_partial(path: str, joints: str) -> dict:
     return content
 
 
+def init_person_detector(config: str, checkpoint: Optional[str],
+                         device: str):
+    """An mmdet detector whose test pipeline builds in mmpose's scope too
+    (mmpose's ``adapt_mmdet_pipeline``, as its top-down demo)."""
+    from mmdet.apis import init_detector
+    return init_detector(adapt_mmdet_pipeline(Config.fromfile(config)),
+                         checkpoint, device=device)
+
+
 def person_boxes(args, img_id: str, img_path: str, size: tuple,
                  detector) -> np.ndarray:
     """The person boxes (N, 4) of one image (see the module docstring)."""
@@ -265,9 +276,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
                          f'17 joints, got {len(names)} others')
     detector = None
     if args.det_config:
-        from mmdet.apis import init_detector
-        detector = init_detector(args.det_config, args.det_checkpoint,
-                                 device=args.device)
+        detector = init_person_detector(args.det_config, args.det_checkpoint,
+                                        args.device)
     content = load_partial(args.out, args.joints)
     annotate(args, model, detector, image_ids(args), content)
     print(f'\n{len(content["annotations"])} persons in '
