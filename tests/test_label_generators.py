@@ -1,4 +1,4 @@
-"""Pose pseudo-label generation on the real samples, with a random-init model."""
+"""The pose and MPII parsing label generators on the real samples, random-init models."""
 import json
 import os
 import os.path as osp
