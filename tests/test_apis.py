@@ -1,5 +1,5 @@
-"""Inference API, demo script and visualizer on real LIP images with freshly
-initialised models."""
+"""Inference API, demo script and visualizer on real LIP images with freshly initialised
+models."""
 import importlib.util
 import os
 import os.path as osp
@@ -17,9 +17,8 @@ from mmpose.structures.utils import revert_heatmap
 from mmhtc.apis import HumanResult, inference_folder, inference_human, init_model
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-DEMO_CONFIG = osp.join(
-    REPO, 'configs', 'demo',
-    'htcorrm_hrnetv2-w18s_1xb8-600it_synthetic-lip-128x128.py')
+DEMO_CONFIG = osp.join(REPO, 'configs', 'demo',
+                       'htcorrm_hrnetv2-w18s_1xb8-600it_synthetic-lip-128x128.py')
 POSE_CONFIG = osp.join(REPO, 'configs', 'htcorrm',
                        'htcorrm_hrnetv2-w32_2xb16-220e_lip-256x256.py')
 IMAGES = ('86_185913.jpg', '114317_456748.jpg')
@@ -65,17 +64,18 @@ def _to_image(maps, padded, resized, image):
 
 
 def _assert_same_parsing(actual, expected):
-    """Batched and single convolutions round differently (1e-6), which flips
-    the arg-max where a freshly initialised model's logits nearly tie: a few
-    pixels in 10^4 may differ, no more."""
+    """Batched and single convolutions round differently (1e-6), which flips the arg-max
+    where a freshly initialised model's logits nearly tie: a few pixels in 10^4 may
+    differ, no more."""
     assert actual.shape == expected.shape
     assert (actual != expected).mean() < 1e-3
 
 
 def test_seg_world_outputs_in_image_pixels(seg_model, images):
     result = inference_human(seg_model, images[0], relation_query=(60, 200))
-    (height, width), (in_h, in_w), padded, logits, outputs = _manual_outputs(
-        seg_model, images[0])
+    (height,
+     width), (in_h,
+              in_w), padded, logits, outputs = _manual_outputs(seg_model, images[0])
     assert isinstance(result, HumanResult)
     assert result.parsing.shape == (height, width)
     assert result.edge.shape == (height, width)
@@ -88,15 +88,14 @@ def test_seg_world_outputs_in_image_pixels(seg_model, images):
     heatmaps = outputs['predictions']['pose'][0]
     h, w = heatmaps.shape[1:]
     # the config's decoder (mmpose's MSRAHeatmap) on the input's heatmap grid
-    codec = MSRAHeatmap(input_size=(padded[1], padded[0]), heatmap_size=(w, h),
-                        sigma=2)
+    codec = MSRAHeatmap(input_size=(padded[1], padded[0]), heatmap_size=(w, h), sigma=2)
     expected_xy, scores = codec.decode(heatmaps.numpy())
     expected_xy = expected_xy[0] * (width / in_w, height / in_h)
     valid = result.keypoint_scores[0] > 0
     assert valid.sum() >= 5
     np.testing.assert_allclose(result.keypoint_scores, scores, atol=1e-6)
-    np.testing.assert_allclose(result.keypoints[0][valid],
-                               expected_xy[valid], atol=1e-3)
+    np.testing.assert_allclose(
+        result.keypoints[0][valid], expected_xy[valid], atol=1e-3)
     # the query (60, 200) lies in the feature pixel of its resized position, on
     # the feature grid over the padded input
     col = int(60.5 * in_w / width * w / padded[1])
@@ -107,8 +106,7 @@ def test_seg_world_outputs_in_image_pixels(seg_model, images):
     np.testing.assert_allclose(result.relation, expected_relation, atol=1e-6)
 
 
-def test_folder_inference_in_batches_matches_single(seg_model, images,
-                                                    tmp_path):
+def test_folder_inference_in_batches_matches_single(seg_model, images, tmp_path):
     for path in images:
         os.symlink(path, tmp_path / osp.basename(path))
     (tmp_path / 'notes.txt').write_text('not an image')
@@ -125,8 +123,7 @@ def test_folder_inference_in_batches_matches_single(seg_model, images,
 def test_path_and_array_in_one_batch_match_single(seg_model, images):
     single = inference_human(seg_model, images[1])
     # same size after the pipeline: one test step of two images
-    results = inference_human(seg_model,
-                              [images[1], mmcv.imread(images[1])])
+    results = inference_human(seg_model, [images[1], mmcv.imread(images[1])])
     for result in results:
         _assert_same_parsing(result.parsing, single.parsing)
         np.testing.assert_allclose(result.edge, single.edge, atol=1e-5)
@@ -139,8 +136,7 @@ def test_topdown_outputs_stay_in_the_person_box(images):
     assert len(model.dataset_meta['skeleton_links']) > 0
     height, width = mmcv.imread(images[0]).shape[:2]
     box = np.array([[20, 150, 100, 250]], dtype=np.float32)
-    result = inference_human(model, images[0], bboxes=box,
-                             relation_query=(60, 200))
+    result = inference_human(model, images[0], bboxes=box, relation_query=(60, 200))
     assert result.parsing.shape == result.edge.shape == (height, width)
     assert result.relation.shape == (height, width)
     assert result.keypoints.shape == (1, 16, 2)
@@ -173,8 +169,8 @@ def test_bad_inputs_are_named(seg_model, tmp_path):
     with pytest.raises(FileNotFoundError, match='missing.jpg'):
         inference_human(seg_model, str(tmp_path / 'missing.jpg'))
     with pytest.raises(ValueError, match='top-down'):
-        inference_human(seg_model, np.zeros((8, 8, 3), np.uint8),
-                        bboxes=np.zeros((1, 4)))
+        inference_human(
+            seg_model, np.zeros((8, 8, 3), np.uint8), bboxes=np.zeros((1, 4)))
     config = tmp_path / 'no_scope.py'
     config.write_text("default_scope = 'mmdet'\nmodel = dict(type='X')\n")
     with pytest.raises(ValueError, match='no_scope.py'):
@@ -189,8 +185,7 @@ def _load_demo():
     return module
 
 
-def test_demo_writes_pngs_of_the_image_size(seg_model, images, tmp_path,
-                                            monkeypatch):
+def test_demo_writes_pngs_of_the_image_size(seg_model, images, tmp_path, monkeypatch):
     checkpoint = tmp_path / 'fresh.pth'
     torch.save(dict(state_dict=seg_model.state_dict(), meta={}), checkpoint)
     out = tmp_path / 'out.png'
@@ -229,8 +224,7 @@ def test_visualizer_colours_by_hand(seg_model):
     parsing[0, 0] = 1
     edge = np.zeros((20, 20), np.float32)
     edge[19, 19] = 0.9
-    drawn = visualizer.draw_human(
-        image, HumanResult(parsing=parsing, edge=edge))
+    drawn = visualizer.draw_human(image, HumanResult(parsing=parsing, edge=edge))
     assert drawn[0, 0].tolist() == [150, 100, 50]
     assert drawn[19, 19].tolist() == [255, 255, 255]
     assert drawn[10, 10].tolist() == [100, 100, 100]
@@ -240,9 +234,15 @@ def test_visualizer_colours_by_hand(seg_model):
         keypoint_scores=np.array([[0.9, 0.9]]))
     sample.pred_sem_seg = PixelData(data=torch.from_numpy(parsing[None]))
     # the call of mmpose's PoseVisualizationHook
-    visualizer.add_datasample('val_img', image, data_sample=sample,
-                              draw_gt=False, draw_bbox=True,
-                              draw_heatmap=True, kpt_thr=0.3, step=0)
+    visualizer.add_datasample(
+        'val_img',
+        image,
+        data_sample=sample,
+        draw_gt=False,
+        draw_bbox=True,
+        draw_heatmap=True,
+        kpt_thr=0.3,
+        step=0)
     drawn = visualizer.get_image()
     assert drawn.shape == image.shape
     assert drawn[10, 10].tolist() == [0, 0, 255]
@@ -254,8 +254,7 @@ def test_edge_main_model_gives_edge_and_parsing(images):
     config = osp.join(REPO, 'configs', 'htcorrm',
                       'htcorrm-edge_bdcn_1xb4-40k_lip-384x384.py')
     model = init_model(
-        config,
-        cfg_options={'test_dataloader.dataset.pipeline.1.scale': (96, 96)})
+        config, cfg_options={'test_dataloader.dataset.pipeline.1.scale': (96, 96)})
     result = inference_human(model, images[0])
     (height, width), (in_h, in_w), padded, logits, outputs = _manual_outputs(
         model, images[0], scale=96, divisor=8)
@@ -268,9 +267,8 @@ def test_edge_main_model_gives_edge_and_parsing(images):
     assert result.keypoints.shape == (1, 16, 2)
 
 
-PASCAL_CONFIG = osp.join(
-    REPO, 'configs', 'nppnet',
-    'nppnet_c128-l16_4xb4-120e_pascal-person-part-384x384.py')
+PASCAL_CONFIG = osp.join(REPO, 'configs', 'nppnet',
+                         'nppnet_c128-l16_4xb4-120e_pascal-person-part-384x384.py')
 #: The PASCAL config's TopDownHuman around a small NPPNet (C=8, L=4, 64 x 64
 #: crops, single-scale test).
 PASCAL_SMALL = {
@@ -292,22 +290,20 @@ def _pascal_persons(shared_data, img_id):
     """The image path and its persons' boxes (N, 4) from PASCAL-Part's masks."""
     import scipy.io
     root = osp.join(shared_data, 'pascal_person_part')
-    objects = scipy.io.loadmat(
-        osp.join(root, 'Annotations_Part',
-                 img_id + '.mat'))['anno'][0, 0]['objects'][0]
+    objects = scipy.io.loadmat(osp.join(root, 'Annotations_Part',
+                                        img_id + '.mat'))['anno'][0, 0]['objects'][0]
     boxes = []
     for obj in objects:
         if str(obj['class'][0]) == 'person':
             ys, xs = np.nonzero(obj['mask'])
             boxes.append([xs.min(), ys.min(), xs.max() + 1, ys.max() + 1])
-    return osp.join(root, 'JPEGImages', img_id + '.jpg'), np.array(
-        boxes, np.float32)
+    return osp.join(root, 'JPEGImages', img_id + '.jpg'), np.array(boxes, np.float32)
 
 
 def _crop_regions(boxes, height, width):
-    """Pixels inside any person's crop: its box padded 1.25 times and squared
-    (the 64 x 64 input), by hand, and the one crop pixel around it that the
-    bilinear paste-back blends in."""
+    """Pixels inside any person's crop: its box padded 1.25 times and squared (the 64 x
+    64 input), by hand, and the one crop pixel around it that the bilinear paste-back
+    blends in."""
     ys, xs = np.mgrid[:height, :width]
     covered = np.zeros((height, width), bool)
     for x0, y0, x1, y1 in boxes:
@@ -319,8 +315,7 @@ def _crop_regions(boxes, height, width):
     return covered
 
 
-def test_multi_person_photo_gives_every_persons_pose(pascal_model,
-                                                     shared_data):
+def test_multi_person_photo_gives_every_persons_pose(pascal_model, shared_data):
     path, boxes = _pascal_persons(shared_data, '2008_003228')
     height, width = mmcv.imread(path).shape[:2]
     result = inference_human(pascal_model, path, bboxes=boxes)
@@ -334,17 +329,16 @@ def test_multi_person_photo_gives_every_persons_pose(pascal_model,
     assert (result.edge[~covered] == 0).all()
     # each person's keypoints (those with a heatmap peak > 0; mmpose marks
     # the others -1) lie in its crop
-    for box, kpts, scores in zip(boxes, result.keypoints,
-                                 result.keypoint_scores):
+    for box, kpts, scores in zip(boxes, result.keypoints, result.keypoint_scores):
         kpts = kpts[scores > 0]
         assert len(kpts)
-        assert _crop_regions(box[None], height, width)[
-            np.clip(kpts[:, 1].astype(int), 0, height - 1),
-            np.clip(kpts[:, 0].astype(int), 0, width - 1)].all()
+        assert _crop_regions(box[None], height,
+                             width)[np.clip(kpts[:, 1].astype(int), 0, height - 1),
+                                    np.clip(kpts[:,
+                                                 0].astype(int), 0, width - 1)].all()
     # a batch with boxes per image gives each image's single result
     other, other_boxes = _pascal_persons(shared_data, '2009_001103')
-    batch = inference_human(pascal_model, [other, path],
-                            bboxes=[other_boxes, boxes])
+    batch = inference_human(pascal_model, [other, path], bboxes=[other_boxes, boxes])
     assert batch[1].keypoints.shape == (3, 14, 2)
     np.testing.assert_allclose(batch[1].keypoints, result.keypoints, atol=1e-3)
     assert batch[0].keypoints.shape == (len(other_boxes), 14, 2)
@@ -358,27 +352,24 @@ def test_multi_person_photo_without_boxes_or_detector_is_one_person(
     assert result.keypoints.shape == (1, 14, 2)
     whole = np.array([[0, 0, img.shape[1], img.shape[0]]], np.float32)
     np.testing.assert_allclose(
-        inference_human(pascal_model, img, bboxes=whole).keypoints,
-        result.keypoints)
+        inference_human(pascal_model, img, bboxes=whole).keypoints, result.keypoints)
 
 
 def test_detector_boxes_feed_the_crops(pascal_model, shared_data, tmp_path):
-    """With ``detector``, the persons are those of the mmdet detector the config
-    names (RTMDet-tiny with saved random weights here), score-filtered."""
+    """With ``detector``, the persons are those of the mmdet detector the config names
+    (RTMDet-tiny with saved random weights here), score-filtered."""
     from mmdet.apis import inference_detector, init_detector
     from mmengine.registry import DefaultScope
     det_config = tmp_path / 'detector.py'
-    det_config.write_text(
-        "_base_ = '" + osp.join(
-            osp.dirname(importlib.util.find_spec('mmdet').origin), '.mim',
-            'configs', 'rtmdet', 'rtmdet_tiny_8xb32-300e_coco.py') + "'\n"
-        'model = dict(test_cfg=dict(score_thr=0.0, max_per_img=4))\n')
+    det_config.write_text("_base_ = '" + osp.join(
+        osp.dirname(importlib.util.find_spec('mmdet').origin), '.mim', 'configs',
+        'rtmdet', 'rtmdet_tiny_8xb32-300e_coco.py') + "'\n"
+                          'model = dict(test_cfg=dict(score_thr=0.0, max_per_img=4))\n')
     with DefaultScope.overwrite_default_scope('mmdet'):
         torch.manual_seed(0)
         detector = init_detector(str(det_config), device='cpu')
         checkpoint = str(tmp_path / 'detector.pth')
-        torch.save(dict(state_dict=detector.state_dict(), meta=dict()),
-                   checkpoint)
+        torch.save(dict(state_dict=detector.state_dict(), meta=dict()), checkpoint)
         path, _ = _pascal_persons(shared_data, '2010_005243')
         found = inference_detector(detector, path).pred_instances
     label = int(found.labels[0])
@@ -386,8 +377,11 @@ def test_detector_boxes_feed_the_crops(pascal_model, shared_data, tmp_path):
         PASCAL_CONFIG,
         cfg_options={
             **PASCAL_SMALL, 'model.detector':
-            dict(config=str(det_config), checkpoint=checkpoint,
-                 score_thr=float(found.scores[1]), person_label=label)
+            dict(
+                config=str(det_config),
+                checkpoint=checkpoint,
+                score_thr=float(found.scores[1]),
+                person_label=label)
         })
     model.load_state_dict(pascal_model.state_dict())
     assert 'detector' not in ''.join(model.state_dict())

@@ -48,23 +48,21 @@ def edit_csv_line(root, edit) -> None:
 
 def test_pose_row_with_wrong_field_count(lip_copy):
     edit_csv_line(lip_copy, lambda line: line.rsplit(',', 1)[0])
-    with pytest.raises(ValueError,
-                       match=r'lip_val_set.csv, line 2: expected 49 fields'):
+    with pytest.raises(
+            ValueError, match=r'lip_val_set.csv, line 2: expected 49 fields'):
         build(lip_copy)
 
 
 def test_pose_row_with_partial_nan(lip_copy):
     edit_csv_line(lip_copy,
-                  lambda line: line.split(',', 1)[0] + ',nan,' +
-                  line.split(',', 2)[2])
+                  lambda line: line.split(',', 1)[0] + ',nan,' + line.split(',', 2)[2])
     with pytest.raises(ValueError, match=r'line 2: joints \[0\] are only'):
         build(lip_copy)
 
 
 def test_pose_row_with_text(lip_copy):
     edit_csv_line(lip_copy,
-                  lambda line: line.split(',', 1)[0] + ',abc,' +
-                  line.split(',', 2)[2])
+                  lambda line: line.split(',', 1)[0] + ',abc,' + line.split(',', 2)[2])
     with pytest.raises(ValueError, match=r'lip_val_set.csv, line 2'):
         build(lip_copy)
 
@@ -72,8 +70,8 @@ def test_pose_row_with_text(lip_copy):
 def test_listed_image_missing(lip_copy):
     img_id = first_id(lip_copy)
     (lip_copy / f'TrainVal_images/val_images/{img_id}.jpg').unlink()
-    with pytest.raises(FileNotFoundError,
-                       match=rf'{img_id}\.jpg of image .* listed in'):
+    with pytest.raises(
+            FileNotFoundError, match=rf'{img_id}\.jpg of image .* listed in'):
         build(lip_copy)
 
 
@@ -94,8 +92,7 @@ def test_label_of_wrong_size(lip_copy):
     img_id = first_id(lip_copy)
     path = lip_copy / f'TrainVal_parsing_annotations/val_segmentations/{img_id}.png'
     Image.fromarray(np.zeros((7, 9), np.uint8)).save(path)
-    with pytest.raises(ValueError,
-                       match=rf'{img_id}\.png: map of size \(7, 9\)'):
+    with pytest.raises(ValueError, match=rf'{img_id}\.png: map of size \(7, 9\)'):
         build(lip_copy)[0]
 
 
@@ -105,8 +102,7 @@ def test_label_values_beyond_the_classes(lip_copy):
     label = np.array(Image.open(path))
     label[0, :3] = [20, 37, 255]
     Image.fromarray(label).save(path)
-    with pytest.raises(ValueError,
-                       match=rf'{img_id}\.png: label values \[20, 37\]'):
+    with pytest.raises(ValueError, match=rf'{img_id}\.png: label values \[20, 37\]'):
         build(lip_copy)[0]
 
 
@@ -124,16 +120,17 @@ def test_unknown_data_mode(lip_copy):
         build(lip_copy, data_mode='per-person')
 
 
-@pytest.mark.parametrize('damage', [
-    lambda data: data[:len(data) // 2],
-    lambda data: data[:-20],
-], ids=['half', 'tail'])
+@pytest.mark.parametrize(
+    'damage', [
+        lambda data: data[:len(data) // 2],
+        lambda data: data[:-20],
+    ],
+    ids=['half', 'tail'])
 def test_truncated_image(lip_copy, damage):
     img_id = first_id(lip_copy)
     path = lip_copy / f'TrainVal_images/val_images/{img_id}.jpg'
     path.write_bytes(damage(path.read_bytes()))
-    with pytest.raises(AssertionError,
-                       match=rf'failed to load image: .*{img_id}\.jpg'):
+    with pytest.raises(AssertionError, match=rf'failed to load image: .*{img_id}\.jpg'):
         build(lip_copy)[0]
 
 
@@ -142,8 +139,9 @@ def test_image_that_is_no_image(lip_copy):
     path = lip_copy / f'TrainVal_images/val_images/{img_id}.jpg'
     path.write_bytes(b'not an image')
     # LIP reads every image's size when the dataset is built.
-    with pytest.raises(UnidentifiedImageError,
-                       match=rf'cannot identify image file .*{img_id}\.jpg'):
+    with pytest.raises(
+            UnidentifiedImageError,
+            match=rf'cannot identify image file .*{img_id}\.jpg'):
         build(lip_copy)
 
 
@@ -153,8 +151,7 @@ def test_joint_outside_the_image_is_hidden_in_training(lip_copy, caplog):
     width, height = Image.open(path).size
     csv = lip_copy / 'TrainVal_pose_annotations/lip_val_set.csv'
     lines = csv.read_text().splitlines()
-    (row, ) = [i for i, line in enumerate(lines)
-               if line.startswith(f'{img_id}.jpg,')]
+    (row, ) = [i for i, line in enumerate(lines) if line.startswith(f'{img_id}.jpg,')]
     fields = lines[row].split(',')
     fields[1:4] = [str(width + 20), '5', '0']
     lines[row] = ','.join(fields)

@@ -6,13 +6,13 @@ import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from conftest import REPO_ROOT
 from mmengine.config import Config
 from mmengine.model import BaseModule
 from mmengine.registry import init_default_scope
 from torchvision.models.vgg import cfgs, make_layers
 
 import mmhtc  # noqa: F401
-from conftest import REPO_ROOT
 from mmhtc.models.backbones import BDCN
 from mmhtc.registry import POSE_MODELS, SEG_MODELS
 
@@ -20,9 +20,9 @@ CHANNELS = (64, 128, 256, 512, 512)
 STRIDES = (1, 2, 4, 8, 8)
 ALL_BLOCKS = (0, 1, 2, 3, 4)
 #: VGG16's conv1_1 .. conv5_3 as (in, out) channels.
-VGG16_CONVS = [(3, 64), (64, 64), (64, 128), (128, 128), (128, 256),
-               (256, 256), (256, 256), (256, 512), (512, 512), (512, 512),
-               (512, 512), (512, 512), (512, 512)]
+VGG16_CONVS = [(3, 64), (64, 64), (64, 128), (128, 128), (128, 256), (256, 256),
+               (256, 256), (256, 512), (512, 512), (512, 512), (512, 512), (512, 512),
+               (512, 512)]
 BDCN_CONFIGS = [
     f'htcorrm-edge{variant}_bdcn_1xb4-40k_lip-384x384.py'
     for variant in ('', '-baseline', '-corr-bp')
@@ -72,8 +72,7 @@ def vgg16(tmp_path_factory):
 def bdcn_vgg16(vgg16) -> BDCN:
     """BDCN initialised from ``vgg16`` through a parent's ``init_weights``."""
     parent = BaseModule()
-    parent.backbone = BDCN(
-        out_indices=ALL_BLOCKS, init_cfg=pretrained(vgg16[1]))
+    parent.backbone = BDCN(out_indices=ALL_BLOCKS, init_cfg=pretrained(vgg16[1]))
     parent.init_weights()
     return parent.backbone.eval()
 
@@ -153,24 +152,21 @@ def test_vgg16_weights_land_on_the_trunk(vgg16, bdcn_vgg16):
 def test_vgg16_trunk_outputs_match_torchvision(vgg16, bdcn_vgg16):
     """Blocks 0-3 are torchvision's ``features`` up to the stage's pool.
 
-    Block 4 differs from VGG16 by design (pool4 3x3 stride 1, dilated
-    conv5): it is computed by hand from torchvision's conv5 weights.
+    Block 4 differs from VGG16 by design (pool4 3x3 stride 1, dilated conv5): it is
+    computed by hand from torchvision's conv5 weights.
     """
     features, _ = vgg16
     x = torch.rand(1, 3, 32, 24)
     with torch.no_grad():
         outs = bdcn_vgg16(x)
-        pools = [
-            k for k, m in enumerate(features) if isinstance(m, nn.MaxPool2d)
-        ]
+        pools = [k for k, m in enumerate(features) if isinstance(m, nn.MaxPool2d)]
         for block, end in enumerate(pools[:4]):
             torch.testing.assert_close(outs[block], features[:end](x))
 
         feat = F.max_pool2d(features[:pools[3]](x), 3, stride=1, padding=1)
         conv5 = [m for m in features[pools[3]:] if isinstance(m, nn.Conv2d)]
         for conv in conv5:
-            feat = F.relu(
-                F.conv2d(feat, conv.weight, conv.bias, padding=2, dilation=2))
+            feat = F.relu(F.conv2d(feat, conv.weight, conv.bias, padding=2, dilation=2))
     assert outs[4].shape == (1, 512, 4, 3)
     torch.testing.assert_close(outs[4], feat)
 

@@ -16,8 +16,7 @@ def training_checkpoint(tmp_path):
     torch.save(
         dict(
             state_dict=dict(w=torch.ones(2)),
-            message_hub=dict(log_scalars=dict(loss=HistoryBuffer([1.0], [1])))),
-        path)
+            message_hub=dict(log_scalars=dict(loss=HistoryBuffer([1.0], [1])))), path)
     return str(path)
 
 

@@ -2,11 +2,10 @@
 import os.path as osp
 
 import pytest
+from conftest import REPO_ROOT
 from mmengine.config import Config
 from mmengine.registry import MODELS, init_default_scope
 from mmengine.runner import Runner
-
-from conftest import REPO_ROOT
 from test_htcorrm_configs import offline
 from test_htcorrm_training import small
 
@@ -29,8 +28,8 @@ def core(cfg: Config) -> dict:
 @pytest.mark.parametrize('key,value,message', [
     ('main', 'depth', "the main task must be parsing or edge, got 'depth'"),
     ('fusion', 'sum', r"core.fusion is 'sum', an unknown fusion"),
-    ('hybrid', ('parsing', 'depth'),
-     r"core.hybrid names tasks without an encoder: \['depth'\]"),
+    ('hybrid',
+     ('parsing', 'depth'), r"core.hybrid names tasks without an encoder: \['depth'\]"),
 ])
 def test_unknown_names(key, value, message):
     cfg = demo()
@@ -41,18 +40,17 @@ def test_unknown_names(key, value, message):
 
 def test_unknown_main_task_of_the_core():
     from mmhtc.models.heads.htcorrm_core import HTCorrMCore
-    with pytest.raises(ValueError,
-                       match=r"core.main is 'depth', an unknown main task"):
+    with pytest.raises(ValueError, match=r"core.main is 'depth', an unknown main task"):
         HTCorrMCore(main='depth', channels=8, encoders={})
 
 
 @pytest.mark.parametrize('weights,message', [
     (dict(parsing=1.0, pose=50.0),
      r"core.loss_weights has no entry for the encoder outputs of \['edge'\]"),
-    (dict(parsing=1.0, pose=50.0, edge=None),
-     r"core.loss_weights\['edge'\] must be a number >= 0, got None"),
-    (dict(parsing=1.0, pose=-1.0, edge=2.0),
-     r"core.loss_weights\['pose'\] must be a number >= 0, got -1.0"),
+    (dict(parsing=1.0, pose=50.0,
+          edge=None), r"core.loss_weights\['edge'\] must be a number >= 0, got None"),
+    (dict(parsing=1.0, pose=-1.0,
+          edge=2.0), r"core.loss_weights\['pose'\] must be a number >= 0, got -1.0"),
 ])
 def test_loss_weights(weights, message):
     cfg = demo()
@@ -64,9 +62,10 @@ def test_loss_weights(weights, message):
 def test_loss_missing_for_a_task():
     cfg = demo()
     core(cfg).losses.pop('pose')
-    with pytest.raises(ValueError,
-                       match=r"core.losses has no entry for the encoder "
-                       r"outputs of \['pose'\]"):
+    with pytest.raises(
+            ValueError,
+            match=r"core.losses has no entry for the encoder "
+            r"outputs of \['pose'\]"):
         build_model(cfg)
 
 
@@ -81,8 +80,7 @@ def test_loss_missing_for_a_task():
      'model.decode_head.core.num_keypoints is 14, but the dataset '
      'SyntheticLIPDataset has 16 keypoints'),
 ])
-def test_model_disagrees_with_dataset(synthetic_lip, tmp_path, edit,
-                                      message):
+def test_model_disagrees_with_dataset(synthetic_lip, tmp_path, edit, message):
     cfg = small(demo(), synthetic_lip, str(tmp_path), 32)
     edit(cfg.model)
     runner = Runner.from_cfg(cfg)

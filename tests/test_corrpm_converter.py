@@ -26,8 +26,10 @@ converter = _load_converter()
 
 def release_state_dict(num_classes: int = 20, joints: int = 16) -> dict:
     """Random tensors under the release's keys and shapes (CorrPM_Model:
+
     ResNet-101 deep stem, ASPP, decoder, edge, pose, conv_fuse, nl_SEP), with
-    DataParallel's ``module.`` prefix."""
+    DataParallel's ``module.`` prefix.
+    """
     gen = torch.Generator().manual_seed(0)
     sd = {}
 
@@ -48,8 +50,8 @@ def release_state_dict(num_classes: int = 20, joints: int = 16) -> dict:
         conv(f'conv{i}', cin, cout, 3)
         abn(f'bn{i}', cout)
     inplanes = 128
-    for layer, (planes, blocks) in enumerate(
-            ((64, 3), (128, 4), (256, 23), (512, 3)), 1):
+    for layer, (planes, blocks) in enumerate(((64, 3), (128, 4), (256, 23), (512, 3)),
+                                             1):
         for b in range(blocks):
             p = f'layer{layer}.{b}.'
             conv(p + 'conv1', inplanes, planes)
@@ -78,8 +80,7 @@ def release_state_dict(num_classes: int = 20, joints: int = 16) -> dict:
     sd['pose_layer.deconv_layers.0.weight'] = torch.randn(
         2048, 256, 4, 4, generator=gen)
     abn('pose_layer.deconv_layers.1', 256, tracked=True)
-    sd['pose_layer.deconv_layers.3.weight'] = torch.randn(
-        256, 512, 4, 4, generator=gen)
+    sd['pose_layer.deconv_layers.3.weight'] = torch.randn(256, 512, 4, 4, generator=gen)
     abn('pose_layer.deconv_layers.4', 512, tracked=True)
     conv('pose_layer.final_layer', 512, joints, bias=True)
     conv('layer6.conv1.0', 512, 256)
@@ -130,8 +131,7 @@ def test_main_writes_the_checkpoint(tmp_path, monkeypatch):
     written = torch.load(dst, weights_only=True)
     expected = converter.convert(release_state_dict())
     assert written['state_dict'].keys() == expected.keys()
-    assert all(
-        torch.equal(written['state_dict'][k], v) for k, v in expected.items())
+    assert all(torch.equal(written['state_dict'][k], v) for k, v in expected.items())
 
 
 def test_renamed_tensors_are_the_release_ones(converted):
@@ -140,13 +140,11 @@ def test_renamed_tensors_are_the_release_ones(converted):
         'conv3.weight': 'backbone.stem.6.weight',
         'bn2.running_var': 'backbone.stem.4.running_var',
         'layer3.22.conv2.weight': 'backbone.layer3.22.conv2.weight',
-        'layer5.conv4.0.weight':
-        'decode_head.core.encoders.parsing.aspp.2.conv.weight',
+        'layer5.conv4.0.weight': 'decode_head.core.encoders.parsing.aspp.2.conv.weight',
         'pose_layer.deconv_layers.4.running_mean':
         'decode_head.core.encoders.pose.layers.1.bn.running_mean',
         'nl_SEP.theta.bias': 'decode_head.core.hnl.query.bias',
-        'edge_layer.conv6.weight':
-        'decode_head.core.encoders.edge.fuse.weight',
+        'edge_layer.conv6.weight': 'decode_head.core.encoders.edge.fuse.weight',
         # the pose deconvolutions' BNs are torch's, not InPlace-ABN
         'pose_layer.deconv_layers.1.weight':
         'decode_head.core.encoders.pose.layers.0.bn.weight',
@@ -161,27 +159,25 @@ def test_edge_logit_gives_the_release_softmax(converted):
     feature = torch.randn(1, 512, 3, 3)
     theirs = F.conv2d(feature, release['edge_layer.conv5.weight'],
                       release['edge_layer.conv5.bias']).softmax(1)[:, 1:]
-    ours = F.conv2d(
-        feature, state_dict['decode_head.core.predictors.edge.weight'],
-        state_dict['decode_head.core.predictors.edge.bias']).sigmoid()
+    ours = F.conv2d(feature, state_dict['decode_head.core.predictors.edge.weight'],
+                    state_dict['decode_head.core.predictors.edge.bias']).sigmoid()
     torch.testing.assert_close(ours, theirs, rtol=1e-4, atol=1e-5)
 
 
 def _bn(x, sd, prefix):
-    return F.batch_norm(x, sd[prefix + 'running_mean'],
-                        sd[prefix + 'running_var'], sd[prefix + 'weight'],
-                        sd[prefix + 'bias'])
+    return F.batch_norm(x, sd[prefix + 'running_mean'], sd[prefix + 'running_var'],
+                        sd[prefix + 'weight'], sd[prefix + 'bias'])
 
 
 def _inplace_abn(x, sd, prefix, slope=None, eps=1e-5):
     """The release's InPlace-ABN at test time: the scale is |weight| + eps
-    (libs/src/bn.cu, forward_kernel), then leaky ReLU of ``slope`` unless
-    None (activation 'none')."""
+    (libs/src/bn.cu, forward_kernel), then leaky ReLU of ``slope`` unless None
+    (activation 'none')."""
+
     def channel(name):
         return sd[prefix + name][None, :, None, None]
 
-    out = ((x - channel('running_mean')) /
-           torch.sqrt(channel('running_var') + eps) *
+    out = ((x - channel('running_mean')) / torch.sqrt(channel('running_var') + eps) *
            (channel('weight').abs() + eps) + channel('bias'))
     return out if slope is None else torch.where(out < 0, out * slope, out)
 
@@ -191,8 +187,7 @@ def _inplace_abn(x, sd, prefix, slope=None, eps=1e-5):
     ('layer4.2.bn3.', 'backbone.layer4.2.bn3.'),
     ('edge_layer.conv3.1.', 'decode_head.core.encoders.edge.lateral.2.bn.'),
 ])
-def test_inplace_abn_scale_becomes_bn_weight(converted, release_prefix,
-                                             prefix):
+def test_inplace_abn_scale_becomes_bn_weight(converted, release_prefix, prefix):
     release, state_dict = converted
     assert (release[release_prefix + 'weight'] < 0).any()
     x = torch.randn(2, release[release_prefix + 'bias'].numel(), 3, 3)
@@ -219,12 +214,13 @@ def _config_encoder(task, state_dict):
 
 
 def test_parsing_encoder_computes_the_releases_aspp_and_decoder(converted):
-    """Computed in float64, so that what is left is the converted float32
-    weights' rounding (|weight| + eps), 1e-7 of each value, carried through
-    the three convolutions to outputs of magnitude 1e5."""
-    release, state_dict = (
-        {k: v.double() if v.is_floating_point() else v
-         for k, v in sd.items()} for sd in converted)
+    """Computed in float64, so that what is left is the converted float32 weights'
+    rounding (|weight| + eps), 1e-7 of each value, carried through the three
+    convolutions to outputs of magnitude 1e5."""
+    release, state_dict = ({
+        k: v.double() if v.is_floating_point() else v
+        for k, v in sd.items()
+    } for sd in converted)
     gen = torch.Generator().manual_seed(1)
     deep = torch.randn(1, 2048, 5, 5, generator=gen, dtype=torch.float64)
     low = torch.randn(1, 256, 9, 9, generator=gen, dtype=torch.float64)
@@ -237,20 +233,18 @@ def test_parsing_encoder_computes_the_releases_aspp_and_decoder(converted):
             f'layer5.{conv}.1.', 0.01)
 
     pooled = _inplace_abn(
-        F.conv2d(deep.mean((2, 3), keepdim=True),
-                 release['layer5.conv1.1.weight']), release, 'layer5.conv1.2.',
-        0.01).expand(-1, -1, 5, 5)
-    aspp = torch.cat([pooled, branch(deep, 'conv2')] + [
-        branch(deep, f'conv{i}', d) for i, d in ((3, 12), (4, 24), (5, 36))
-    ], 1)
+        F.conv2d(deep.mean((2, 3), keepdim=True), release['layer5.conv1.1.weight']),
+        release, 'layer5.conv1.2.', 0.01).expand(-1, -1, 5, 5)
+    aspp = torch.cat(
+        [pooled, branch(deep, 'conv2')] +
+        [branch(deep, f'conv{i}', d) for i, d in ((3, 12), (4, 24), (5, 36))], 1)
     bottle = _inplace_abn(
         F.conv2d(aspp, release['layer5.bottleneck.0.weight']), release,
         'layer5.bottleneck.1.', 0.01)
-    up = F.interpolate(bottle, size=(9, 9), mode='bilinear',
-                       align_corners=False)
+    up = F.interpolate(bottle, size=(9, 9), mode='bilinear', align_corners=False)
     theirs = _inplace_abn(
-        F.conv2d(torch.cat([up, low], 1), release['layer6.conv3.0.weight']),
-        release, 'layer6.conv3.1.', 0.01)
+        F.conv2d(torch.cat([up, low], 1), release['layer6.conv3.0.weight']), release,
+        'layer6.conv3.1.', 0.01)
     with torch.no_grad():
         ours = _config_encoder('parsing', state_dict).double()(deep, low)
     scale = theirs.abs().max().item()
@@ -275,8 +269,7 @@ def test_edge_encoder_computes_the_releases_edge_feature(converted):
             mode='bilinear',
             align_corners=True) for i, x in enumerate(levels, 1)
     ]
-    theirs = F.conv2d(
-        torch.cat(laterals, 1), release['edge_layer.conv6.weight'])
+    theirs = F.conv2d(torch.cat(laterals, 1), release['edge_layer.conv6.weight'])
     with torch.no_grad():
         ours = _config_encoder('edge', state_dict)(levels)
     torch.testing.assert_close(ours, theirs, rtol=1e-4, atol=1e-2)
@@ -286,11 +279,11 @@ def test_w_bias_folds_into_bn(converted):
     release, state_dict = converted
     x = torch.randn(1, 256, 4, 4)
     theirs = _inplace_abn(
-        F.conv2d(x, release['nl_SEP.W.0.weight'], release['nl_SEP.W.0.bias']),
-        release, 'nl_SEP.W.1.')
+        F.conv2d(x, release['nl_SEP.W.0.weight'], release['nl_SEP.W.0.bias']), release,
+        'nl_SEP.W.1.')
     ours = _bn(
-        F.conv2d(x, state_dict['decode_head.core.hnl.out.conv.weight']),
-        state_dict, 'decode_head.core.hnl.out.bn.')
+        F.conv2d(x, state_dict['decode_head.core.hnl.out.conv.weight']), state_dict,
+        'decode_head.core.hnl.out.bn.')
     torch.testing.assert_close(ours, theirs, rtol=1e-4, atol=1e-3)
 
 
@@ -312,8 +305,8 @@ def test_hnl_hybrid_computes_the_releases_conv_fuse(converted):
     from mmhtc.models.layers import HeterogeneousNonLocal
     release, state_dict = converted
     hnl_cfg = Config.fromfile(CONFIG).model.decode_head.core.hnl
-    hnl = HeterogeneousNonLocal(
-        512, 3, **dict(hnl_cfg, norm_cfg=dict(type='BN'))).eval()
+    hnl = HeterogeneousNonLocal(512, 3, **dict(hnl_cfg,
+                                               norm_cfg=dict(type='BN'))).eval()
     prefix = 'decode_head.core.hnl.'
     hnl.load_state_dict({
         k[len(prefix):]: v
@@ -321,8 +314,7 @@ def test_hnl_hybrid_computes_the_releases_conv_fuse(converted):
     })
     parsing, pose, edge = (torch.randn(1, 512, 2, 2) for _ in range(3))
     theirs = _inplace_abn(
-        F.conv2d(
-            torch.cat([parsing, edge, pose], 1), release['conv_fuse.0.weight']),
+        F.conv2d(torch.cat([parsing, edge, pose], 1), release['conv_fuse.0.weight']),
         release, 'conv_fuse.1.', 0.01)
     with torch.no_grad():
         ours = hnl.hybrid(torch.cat([parsing, pose, edge], 1))

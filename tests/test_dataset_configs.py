@@ -4,20 +4,19 @@ import os.path as osp
 
 import numpy as np
 import pytest
+from conftest import REPO_ROOT
 from mmengine.config import Config
 from mmengine.registry import DATASETS, init_default_scope
 from PIL import Image
 
 import mmhtc  # noqa: F401
-from conftest import REPO_ROOT
 
 CONFIGS = osp.join(REPO_ROOT, 'configs', '_base_', 'datasets')
 
 
 def empty_coco(path, names) -> str:
     content = dict(
-        images=[dict(id=i, file_name=n) for i, n in enumerate(names)],
-        annotations=[])
+        images=[dict(id=i, file_name=n) for i, n in enumerate(names)], annotations=[])
     path.write_text(json.dumps(content))
     return str(path)
 
@@ -45,8 +44,7 @@ def test_lip_parsing(config, synthetic_lip):
 
 
 def test_lip_pose(synthetic_lip):
-    _, packed = run_train_pipeline(
-        'lip_pose.py', 'mmpose', data_root=synthetic_lip)
+    _, packed = run_train_pipeline('lip_pose.py', 'mmpose', data_root=synthetic_lip)
     sample = packed['data_samples']
     assert packed['inputs'].shape == (3, 256, 256)
     assert sample.gt_fields.heatmaps.shape == (16, 64, 64)
@@ -74,8 +72,7 @@ def test_pascal_person_part(shared_data, tmp_path):
         data_root=root,
         pose_file=pose,
         data_prefix=dict(
-            img_path='JPEGImages',
-            seg_map_path='pascal_person_part_gt_DERIVED'))
+            img_path='JPEGImages', seg_map_path='pascal_person_part_gt_DERIVED'))
     assert packed['data_samples'].gt_fields.heatmaps.shape == (14, 96, 96)
     values = set(packed['data_samples'].gt_sem_seg.data.unique().tolist())
     assert values <= set(range(7)) | {255}
@@ -83,8 +80,7 @@ def test_pascal_person_part(shared_data, tmp_path):
 
 def test_atr_parsing(tmp_path):
     rng = np.random.default_rng(0)
-    for folder in ('humanparsing/JPEGImages',
-                   'humanparsing/SegmentationClassAug'):
+    for folder in ('humanparsing/JPEGImages', 'humanparsing/SegmentationClassAug'):
         (tmp_path / folder).mkdir(parents=True)
     for i in range(2):
         Image.fromarray(rng.integers(0, 255, (60, 40, 3), np.uint8)).save(
@@ -103,8 +99,8 @@ def test_mpii_pose(shared_data, tmp_path):
     root = osp.join(shared_data, 'mpii')
     for ann in json.load(open(osp.join(root, 'test_mpii.json'))):
         w, h = Image.open(osp.join(root, ann['image'])).size
-        Image.fromarray(np.full((h, w), 5, np.uint8)).save(
-            tmp_path / ann['image'].replace('.jpg', '.png'))
+        Image.fromarray(np.full(
+            (h, w), 5, np.uint8)).save(tmp_path / ann['image'].replace('.jpg', '.png'))
     _, packed = run_train_pipeline(
         'mpii_pose.py',
         'mmpose',

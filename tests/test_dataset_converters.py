@@ -4,9 +4,8 @@ import os.path as osp
 
 import numpy as np
 import pytest
-from PIL import Image
-
 from conftest import REPO_ROOT
+from PIL import Image
 
 
 def load_tool(name: str):
@@ -20,8 +19,10 @@ def load_tool(name: str):
 def test_pascal_person_part_labels_match_the_reference(shared_data, tmp_path):
     tool = load_tool('pascal_person_part')
     root = osp.join(shared_data, 'pascal_person_part')
-    ids = [line.strip() for name in ('train_id.txt', 'val_id.txt')
-           for line in open(osp.join(root, name)) if line.strip()]
+    ids = [
+        line.strip() for name in ('train_id.txt', 'val_id.txt')
+        for line in open(osp.join(root, name)) if line.strip()
+    ]
     assert len(ids) == 8
     for img_id in ids:
         label = tool.convert_mat(f'{root}/Annotations_Part/{img_id}.mat')

@@ -53,9 +53,8 @@ def test_lip_sample_agrees_with_files(shared_data, tmp_path, registry, scope):
     np.testing.assert_array_equal(sample['gt_seg_map'], label)
     # LIP ships this image as a grayscale JPEG: it must arrive as 3 channels.
     assert sample['img'].shape == label.shape + (3, )
-    row = csv_rows(
-        osp.join(lip, 'TrainVal_pose_annotations/lip_val_set.csv'))[
-            '86_185913.jpg']
+    row = csv_rows(osp.join(
+        lip, 'TrainVal_pose_annotations/lip_val_set.csv'))['86_185913.jpg']
     expected = np.array(row, dtype=np.float32).reshape(16, 3)[:, :2]
     np.testing.assert_allclose(sample['keypoints'][0], expected)
     assert sample['keypoints_visible'].tolist() == [[1.0] * 16]
@@ -80,8 +79,8 @@ def test_lip_pose_rows_with_missing_joints(shared_data):
     assert len(dataset) == len(rows) == 7
     for i in range(len(dataset)):
         info = dataset.get_data_info(i)
-        values = np.array(rows[info['img_id'] + '.jpg'],
-                          dtype=np.float32).reshape(16, 3)
+        values = np.array(
+            rows[info['img_id'] + '.jpg'], dtype=np.float32).reshape(16, 3)
         annotated = ~np.isnan(values[:, 0])
         np.testing.assert_array_equal(info['keypoints_visible'][0], annotated)
         np.testing.assert_allclose(info['keypoints'][0][annotated],
@@ -105,8 +104,7 @@ def test_lip_topdown_one_sample_per_person(shared_data):
     assert len(dataset) == 7
     assert {dataset.get_data_info(i)['id'] for i in range(7)} == set(range(7))
     assert all(
-        dataset.get_data_info(i)['keypoints'].shape == (1, 16, 2)
-        for i in range(7))
+        dataset.get_data_info(i)['keypoints'].shape == (1, 16, 2) for i in range(7))
 
 
 def cihp_cfg(root: str, ids: str, **kwargs) -> dict:
@@ -115,8 +113,7 @@ def cihp_cfg(root: str, ids: str, **kwargs) -> dict:
         data_root=root,
         ann_file=ids,
         data_prefix=dict(
-            img_path='Images', seg_map_path='Category_ids',
-            edge_map_path='edges'),
+            img_path='Images', seg_map_path='Category_ids', edge_map_path='edges'),
         pipeline=LOAD,
         **kwargs)
 
@@ -160,20 +157,16 @@ def test_coco_format_keypoints(shared_data):
         info = dataset.get_data_info(i)
         image = next(img for img in content['images']
                      if img['file_name'] == info['img_id'] + '.jpg')
-        anns = [
-            a for a in content['annotations'] if a['image_id'] == image['id']
-        ]
+        anns = [a for a in content['annotations'] if a['image_id'] == image['id']]
         assert len(info['keypoints']) == len(anns)
         for n, ann in enumerate(anns):
             kpts = np.array(ann['keypoints'], np.float32).reshape(17, 3)
-            np.testing.assert_array_equal(info['keypoints_visible'][n],
-                                          kpts[:, 2] > 0)
+            np.testing.assert_array_equal(info['keypoints_visible'][n], kpts[:, 2] > 0)
             labelled = kpts[:, 2] > 0
             np.testing.assert_allclose(info['keypoints'][n][labelled],
                                        kpts[labelled, :2])
             x, y, w, h = ann['bbox']
-            np.testing.assert_allclose(info['bbox'][n], [x, y, x + w, y + h],
-                                       rtol=1e-5)
+            np.testing.assert_allclose(info['bbox'][n], [x, y, x + w, y + h], rtol=1e-5)
 
 
 @pytest.mark.parametrize('scope', ['mmseg', 'mmpose'])
@@ -186,8 +179,7 @@ def test_mpii_keypoints_and_generated_parsing(shared_data, tmp_path, scope):
     for ann in anns:
         w, h = Image.open(osp.join(mpii, ann['image'])).size
         label = (np.arange(h * w) % 20).reshape(h, w).astype(np.uint8)
-        Image.fromarray(label).save(parsing_dir / ann['image'].replace(
-            '.jpg', '.png'))
+        Image.fromarray(label).save(parsing_dir / ann['image'].replace('.jpg', '.png'))
     registry = SEG_DATASETS if scope == 'mmseg' else POSE_DATASETS
     dataset = build(
         registry,
@@ -201,10 +193,9 @@ def test_mpii_keypoints_and_generated_parsing(shared_data, tmp_path, scope):
     for i, ann in enumerate(anns):
         sample = dataset[i]
         np.testing.assert_allclose(sample['keypoints'][0], ann['joints'])
-        np.testing.assert_array_equal(sample['keypoints_visible'][0],
-                                      ann['joints_vis'])
-        expected = np.array(Image.open(parsing_dir / ann['image'].replace(
-            '.jpg', '.png')))
+        np.testing.assert_array_equal(sample['keypoints_visible'][0], ann['joints_vis'])
+        expected = np.array(
+            Image.open(parsing_dir / ann['image'].replace('.jpg', '.png')))
         np.testing.assert_array_equal(sample['gt_seg_map'], expected)
         assert sample['class_flip_pairs'] == ((14, 15), (16, 17), (18, 19))
 
@@ -218,8 +209,7 @@ def test_pascal_person_part(shared_data):
         data_root=root,
         ann_file='val_id.txt',
         data_prefix=dict(
-            img_path='JPEGImages',
-            seg_map_path='pascal_person_part_gt_DERIVED'),
+            img_path='JPEGImages', seg_map_path='pascal_person_part_gt_DERIVED'),
         pipeline=LOAD)
     assert len(dataset) == 6
     assert dataset.metainfo['num_keypoints'] == 14

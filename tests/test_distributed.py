@@ -34,9 +34,8 @@ import sys
 import pytest
 import torch
 import torch.distributed as dist
-from mmengine.config import Config
-
 from conftest import REPO_ROOT
+from mmengine.config import Config
 from test_htcorrm_training import small
 
 DEMO = 'configs/demo/htcorrm_hrnetv2-w18s_1xb8-600it_synthetic-lip-128x128.py'
@@ -51,7 +50,6 @@ pytestmark = pytest.mark.skipif(
     and not (dist.is_available() and dist.is_gloo_available()),
     reason='torchrun / gloo unavailable (MMHTC_SKIP_TORCHRUN=1)')
 
-
 #: Largest weight difference allowed after each SGD step.
 WEIGHT_TOLERANCE = 1e-5
 #: Training images: 3 steps of 2 ranks x 2 images.
@@ -59,11 +57,10 @@ NUM_TRAIN = 12
 
 
 def write_config(root: str, path: str, processes: int) -> None:
-    """The test config of one process (accumulating 2 batches per step, in the
-    order of the ranks' batches) or of 2 processes."""
+    """The test config of one process (accumulating 2 batches per step, in the order of
+    the ranks' batches) or of 2 processes."""
     cfg = small(Config.fromfile(osp.join(REPO_ROOT, DEMO)), root, '', 32)
-    for stage, branches in (('stage1', 1), ('stage2', 2), ('stage3', 3),
-                            ('stage4', 4)):
+    for stage, branches in (('stage1', 1), ('stage2', 2), ('stage3', 3), ('stage4', 4)):
         cfg.model.backbone.extra[stage].update(
             num_modules=1, num_blocks=(1, ) * branches)
     head = cfg.model.decode_head
@@ -84,8 +81,7 @@ def write_config(root: str, path: str, processes: int) -> None:
     train.sampler.shuffle = False
     # rank r of 2 takes the images r, r + 2, r + 4, ... in batches of 2
     train.dataset.indices = list(range(NUM_TRAIN)) if processes == 2 else [
-        i + r + 2 * k for i in range(0, NUM_TRAIN, 4) for r in (0, 1)
-        for k in (0, 1)
+        i + r + 2 * k for i in range(0, NUM_TRAIN, 4) for r in (0, 1) for k in (0, 1)
     ]
     steps = 3 * (3 - processes)
     cfg.val_dataloader.dataset.indices = 5
@@ -93,8 +89,7 @@ def write_config(root: str, path: str, processes: int) -> None:
         optimizer=dict(type='SGD', lr=1e-3, momentum=0.9),
         accumulative_counts=3 - processes)
     cfg.train_cfg.update(max_iters=steps, val_interval=steps + 1)
-    cfg.default_hooks.checkpoint.update(
-        interval=3 - processes, max_keep_ckpts=-1)
+    cfg.default_hooks.checkpoint.update(interval=3 - processes, max_keep_ckpts=-1)
     cfg.randomness = dict(seed=0)
     cfg.find_unused_parameters = True
     cfg.dump(path)
@@ -102,16 +97,18 @@ def write_config(root: str, path: str, processes: int) -> None:
 
 def parameters(work_dir: str, step: int) -> dict:
     """The trainable parameters of ``iter_<step>.pth`` (no BN statistics)."""
-    state = torch.load(osp.join(work_dir, f'iter_{step}.pth'),
-                       map_location='cpu', weights_only=False)['state_dict']
-    return {k: v for k, v in state.items()
-            if k.rsplit('.', 1)[-1] in ('weight', 'bias')}
+    state = torch.load(
+        osp.join(work_dir, f'iter_{step}.pth'), map_location='cpu',
+        weights_only=False)['state_dict']
+    return {
+        k: v
+        for k, v in state.items() if k.rsplit('.', 1)[-1] in ('weight', 'bias')
+    }
 
 
 def logged_test_metrics(work_dir: str) -> dict:
     """The metrics a ``tools/test.py`` run logged in its json log."""
-    (run, ) = [d for d in os.listdir(work_dir) if osp.isdir(
-        osp.join(work_dir, d))]
+    (run, ) = [d for d in os.listdir(work_dir) if osp.isdir(osp.join(work_dir, d))]
     with open(osp.join(work_dir, run, f'{run}.json')) as f:
         (result, ) = [json.loads(line) for line in f if 'mIoU' in line]
     return {k: v for k, v in result.items() if k not in ('data_time', 'time')}
@@ -124,15 +121,18 @@ def free_port() -> int:
 
 
 def test_two_processes_train_and_test_as_one(synthetic_lip, tmp_path):
-    env = dict(os.environ, PYTHONPATH=REPO_ROOT, OMP_NUM_THREADS='1',
-               PYTHON=sys.executable, PORT=str(free_port()))
+    env = dict(
+        os.environ,
+        PYTHONPATH=REPO_ROOT,
+        OMP_NUM_THREADS='1',
+        PYTHON=sys.executable,
+        PORT=str(free_port()))
     one, two = str(tmp_path / 'one'), str(tmp_path / 'two')
     write_config(synthetic_lip, f'{one}.py', 1)
     write_config(synthetic_lip, f'{two}.py', 2)
 
     def run(*command):
-        subprocess.run(command, check=True, env=env, cwd=REPO_ROOT,
-                       capture_output=True)
+        subprocess.run(command, check=True, env=env, cwd=REPO_ROOT, capture_output=True)
 
     run(sys.executable, TRAIN, f'{one}.py', '--work-dir', one)
     run('bash', DIST_TRAIN, f'{two}.py', '2', '--work-dir', two)
@@ -140,17 +140,15 @@ def test_two_processes_train_and_test_as_one(synthetic_lip, tmp_path):
         single, double = parameters(one, 2 * step), parameters(two, step)
         assert single.keys() == double.keys()
         for name, value in single.items():
-            torch.testing.assert_close(double[name], value, rtol=0,
-                                       atol=WEIGHT_TOLERANCE, msg=name)
+            torch.testing.assert_close(
+                double[name], value, rtol=0, atol=WEIGHT_TOLERANCE, msg=name)
     first = parameters(one, 2)
     changed = [n for n, v in single.items() if not torch.equal(v, first[n])]
     assert len(changed) > len(single) // 2  # every step trains
 
     checkpoint = osp.join(one, 'iter_6.pth')
-    run(sys.executable, TEST, f'{one}.py', checkpoint, '--work-dir',
-        f'{one}_test')
-    run('bash', DIST_TEST, f'{one}.py', checkpoint, '2', '--work-dir',
-        f'{two}_test')
+    run(sys.executable, TEST, f'{one}.py', checkpoint, '--work-dir', f'{one}_test')
+    run('bash', DIST_TEST, f'{one}.py', checkpoint, '2', '--work-dir', f'{two}_test')
     single = logged_test_metrics(f'{one}_test')
     assert single == logged_test_metrics(f'{two}_test')
     assert {'mIoU', 'edge/ODS', 'pose/PCK', 'lip/PCKh'} <= set(single)
@@ -159,19 +157,28 @@ def test_two_processes_train_and_test_as_one(synthetic_lip, tmp_path):
 def test_two_process_nppnet_search(synthetic_lip, tmp_path):
     """``tools/dist_train.sh`` runs an NPPNet search (alternating steps through
     ``NPPNetSearchDDP``) and writes the derived genotype."""
-    from mmhtc.models.nas import load_genotype
     from test_nppnet_search import STAGE1, demo_config
+
+    from mmhtc.models.nas import load_genotype
     cfg = demo_config(STAGE1, synthetic_lip, '')
     cfg.model.train_cfg.warmup = 0
     cfg.env_cfg.dist_cfg = dict(backend='gloo')
     cfg.dump(str(tmp_path / 'search.py'))
-    env = dict(os.environ, PYTHONPATH=REPO_ROOT, OMP_NUM_THREADS='1',
-               PYTHON=sys.executable, PORT=str(free_port()))
+    env = dict(
+        os.environ,
+        PYTHONPATH=REPO_ROOT,
+        OMP_NUM_THREADS='1',
+        PYTHON=sys.executable,
+        PORT=str(free_port()))
     run = subprocess.run([
         'bash', DIST_TRAIN,
         str(tmp_path / 'search.py'), '2', '--work-dir',
         str(tmp_path / 'work')
-    ], env=env, cwd=REPO_ROOT, capture_output=True, text=True)
+    ],
+                         env=env,
+                         cwd=REPO_ROOT,
+                         capture_output=True,
+                         text=True)
     assert run.returncode == 0, run.stderr[-3000:]
     assert 'arch_loss' in run.stdout + run.stderr
     genotype = load_genotype(str(tmp_path / 'work' / 'genotype.yaml'))

@@ -1,5 +1,5 @@
-"""Edge evaluation (BSDS protocol): hand-computed cases, pyEdgeEval cross-check
-and the EdgeMetric end to end."""
+"""Edge evaluation (BSDS protocol): hand-computed cases, pyEdgeEval cross-check and the
+EdgeMetric end to end."""
 import glob
 import os.path as osp
 
@@ -11,9 +11,8 @@ from mmseg.datasets.transforms import GenerateEdge
 from skimage.morphology import thin as skimage_thin
 
 from mmhtc.evaluation import EdgeMetric
-from mmhtc.evaluation.functional import (count_matches, edge_counts,
-                                         edge_scores, edge_thresholds,
-                                         match_radius, thin_edges)
+from mmhtc.evaluation.functional import (count_matches, edge_counts, edge_scores,
+                                         edge_thresholds, match_radius, thin_edges)
 from mmhtc.evaluation.functional.edge_matching import NeighbourLists
 from mmhtc.registry import POSE_METRICS, SEG_METRICS
 
@@ -163,11 +162,10 @@ def test_count_matches_is_a_maximum_matching():
         num_pred, num_gt = rng.integers(1, 16, size=2)
         allowed = rng.random((num_pred, num_gt)) < rng.uniform(0.05, 0.5)
         pred_index, gt_index = np.nonzero(allowed)
-        expected = naive_maximum_matching(
-            list(zip(pred_index, gt_index)), num_pred)
+        expected = naive_maximum_matching(list(zip(pred_index, gt_index)), num_pred)
         assert count_matches(
-            pred_index.astype(np.int32), gt_index.astype(np.int32),
-            num_pred, num_gt) == expected
+            pred_index.astype(np.int32), gt_index.astype(np.int32), num_pred,
+            num_gt) == expected
 
 
 def test_neighbour_lists_hold_the_pairs_within_the_radius():
@@ -192,8 +190,8 @@ def test_thinning_equals_scikit_image(density):
 
 
 def test_counts_equal_a_naive_evaluation():
-    """Against skimage's thinning, brute-force pairs and Kuhn's matching on
-    blurred edges with scattered false positives, at 9 thresholds."""
+    """Against skimage's thinning, brute-force pairs and Kuhn's matching on blurred
+    edges with scattered false positives, at 9 thresholds."""
     rng = np.random.default_rng(0)
     gt = (rng.random((50, 60)) < 0.02).astype(np.uint8)
     gt[10:40, [15, 35]] = 1
@@ -218,8 +216,7 @@ def test_counts_equal_a_naive_evaluation():
 
 def test_scores_by_hand():
     # Two thresholds. Image 1 is best at t0 (F = 1), image 2 at t1 (F = 2/3).
-    counts = np.array([[[4, 4, 4, 4], [2, 4, 2, 2]],
-                       [[0, 2, 0, 6], [1, 2, 1, 1]]])
+    counts = np.array([[[4, 4, 4, 4], [2, 4, 2, 2]], [[0, 2, 0, 6], [1, 2, 1, 1]]])
     scores = edge_scores(counts, thresholds=[0.25, 0.75])
     assert scores['OIS'] == pytest.approx(2 * 5 / 6 * 1 / (5 / 6 + 1))
     # Dataset: t0 R = 4 / 6, P = 4 / 10; t1 R = 3 / 6, P = 3 / 3. ODS is the
@@ -231,8 +228,8 @@ def test_scores_by_hand():
     assert scores['ODS'] == pytest.approx(f.max())
     assert scores['ODS_threshold'] == pytest.approx(0.25 + 0.5 * d[f.argmax()])
     recall = np.linspace(0, 1, 101)
-    precision = (4 / 10 + (3 / 3 - 4 / 10) * (4 / 6 - recall) / (1 / 6)) * (
-        (recall >= 3 / 6 - 1e-12) & (recall <= 4 / 6 + 1e-12))
+    precision = (4 / 10 + (3 / 3 - 4 / 10) * (4 / 6 - recall) /
+                 (1 / 6)) * ((recall >= 3 / 6 - 1e-12) & (recall <= 4 / 6 + 1e-12))
     assert scores['AP'] == pytest.approx(precision.sum() * 0.01)
 
 
@@ -242,8 +239,8 @@ def test_scores_reject_bad_shapes():
 
 
 # --------------------------------------------------------------- pyEdgeEval
-SHARED = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), '..',
-                  'shared', 'data')
+SHARED = osp.join(
+    osp.dirname(osp.dirname(osp.abspath(__file__))), '..', 'shared', 'data')
 LABELS = ('cihp/instance-level_human_parsing/Training/Category_ids/*.png',
           'lip/TrainVal_parsing_annotations/*/*.png')
 # pyEdgeEval's matcher takes about 1 s per threshold on a full-size map, so
@@ -260,8 +257,7 @@ def real_edge_maps(scale: float) -> list:
     positives, with a fixed seed.
     """
     paths = sorted(
-        path for pattern in LABELS
-        for path in glob.glob(osp.join(SHARED, pattern)))
+        path for pattern in LABELS for path in glob.glob(osp.join(SHARED, pattern)))
     if not paths:
         pytest.skip(f'no parsing labels under {SHARED}')
     rng = np.random.default_rng(0)
@@ -282,8 +278,8 @@ def real_edge_maps(scale: float) -> list:
 
 @pytest.fixture(scope='module')
 def cross_check():
-    """Counts of ours and pyEdgeEval's on the same real-label edge maps;
-    pyEdgeEval gets the thinned GT, which ours thins itself."""
+    """Counts of ours and pyEdgeEval's on the same real-label edge maps; pyEdgeEval gets
+    the thinned GT, which ours thins itself."""
     pytest.importorskip('pyEdgeEval')
     from pyEdgeEval.common.binary_label.evaluate_boundaries import \
         evaluate_boundaries_threshold
@@ -293,36 +289,29 @@ def cross_check():
         ours.append(edge_counts(pred, gt, thresholds=thresholds))
         theirs.append(
             np.stack(
-                evaluate_boundaries_threshold(thresholds, pred,
-                                              thin_edges(gt != 0)),
+                evaluate_boundaries_threshold(thresholds, pred, thin_edges(gt != 0)),
                 axis=-1))
     return thresholds, np.stack(ours), np.stack(theirs)
 
 
 def test_label_edges_scored_against_themselves_score_one():
-    """Edges made from a real parsing label are two pixels wide; with the GT
-    thinned, the GT as prediction is perfect, without it F is about 0.6."""
+    """Edges made from a real parsing label are two pixels wide; with the GT thinned,
+    the GT as prediction is perfect, without it F is about 0.6."""
     _, gt = real_edge_maps(1.0)[0]
     pred = gt.astype(np.float64)
     scores = edge_scores([edge_counts(pred, gt, thresholds=[0.5])], [0.5])
     assert scores['ODS'] == scores['OIS'] == 1.0
-    thick = edge_scores(
-        [edge_counts(pred, gt, thresholds=[0.5], thin_gt=False)], [0.5])
+    thick = edge_scores([edge_counts(pred, gt, thresholds=[0.5], thin_gt=False)], [0.5])
     assert thick['ODS'] < 0.7
 
 
 def pyedgeeval_scores(counts: np.ndarray, thresholds: np.ndarray) -> dict:
-    """pyEdgeEval's ODS / OIS / AUC (BSDS's Area_PR) of the counts."""
-    from pyEdgeEval.common.binary_label.calculate_metrics import \
-        calculate_metrics
+    """PyEdgeEval's ODS / OIS / AUC (BSDS's Area_PR) of the counts."""
+    from pyEdgeEval.common.binary_label.calculate_metrics import calculate_metrics
     samples = [dict(name=str(i), counts=c) for i, c in enumerate(counts)]
     _, _, overall = calculate_metrics(
-        lambda sample: tuple(sample['counts'].T),
-        list(thresholds),
-        samples,
-        nproc=1)
-    return dict(
-        ODS=overall['ODS_f1'], OIS=overall['OIS_f1'], AP=overall['AUC'])
+        lambda sample: tuple(sample['counts'].T), list(thresholds), samples, nproc=1)
+    return dict(ODS=overall['ODS_f1'], OIS=overall['OIS_f1'], AP=overall['AUC'])
 
 
 def test_counts_agree_with_pyedgeeval(cross_check):
@@ -348,8 +337,8 @@ def test_score_formulas_match_pyedgeeval_exactly():
     fractions = np.sort(rng.random((6, 99, 2)), axis=1)
     sums = np.broadcast_to(totals, (6, 99, 2)).copy()
     sums[..., 1] = (sums[..., 1] * fractions[..., 1][:, ::-1] * 3).astype(int)
-    hits = (np.minimum(sums[..., 0], sums[..., 1]) * fractions[..., 0]
-            [:, ::-1]).astype(int)
+    hits = (np.minimum(sums[..., 0], sums[..., 1]) *
+            fractions[..., 0][:, ::-1]).astype(int)
     counts = np.stack([hits, sums[..., 0], hits, sums[..., 1]], axis=-1)
     thresholds = edge_thresholds(99)
     expected = pyedgeeval_scores(counts, thresholds)
@@ -374,8 +363,7 @@ def test_metric_registered_in_both_scopes():
 def test_metric_end_to_end():
     gt = vertical_line(10)
     perfect = data_sample(gt.astype(np.float64), gt, 'a.jpg')
-    half = data_sample((vertical_line(10) | vertical_line(11)) * 0.8, gt,
-                       'b.jpg')
+    half = data_sample((vertical_line(10) | vertical_line(11)) * 0.8, gt, 'b.jpg')
     metric = EdgeMetric(thresholds=9, thin=False)
     metric.process({}, [perfect, half])
     assert len(metric.results) == 2
@@ -393,7 +381,6 @@ def test_metric_end_to_end():
 
 
 def test_metric_size_mismatch_names_the_image():
-    sample = data_sample(
-        np.zeros((SIZE, SIZE + 2)), vertical_line(10), 'x.jpg')
+    sample = data_sample(np.zeros((SIZE, SIZE + 2)), vertical_line(10), 'x.jpg')
     with pytest.raises(ValueError, match='x.jpg'):
         EdgeMetric().process({}, [sample])

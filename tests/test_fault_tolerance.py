@@ -14,19 +14,19 @@ import time
 
 import pytest
 import torch
+from conftest import REPO_ROOT
 from mmengine.config import Config
 from mmengine.logging import MMLogger
 from mmengine.runner import Runner
+from test_nan_guard import train
+from test_resume import small_config
 from torch.utils.data import DataLoader
 
 import mmhtc  # noqa: F401
-from conftest import REPO_ROOT
 from mmhtc.datasets import LIPHumanDataset
 from mmhtc.datasets.base import lost_samples_message
 from mmhtc.engine import find_resume_checkpoint
 from mmhtc.registry import POSE_HOOKS, SEG_HOOKS
-from test_nan_guard import train
-from test_resume import small_config
 
 #: tools/train.py without yapf formatting the logged config (about 3 s a run).
 TRAIN = ('import runpy, sys; from mmengine.config import config; '
@@ -38,8 +38,7 @@ TRAIN = ('import runpy, sys; from mmengine.config import config; '
 def logged_losses(work_dir: str) -> dict:
     """Iteration -> every logged loss value, from the runs' scalars.json."""
     losses = {}
-    for path in sorted(glob.glob(osp.join(work_dir, '*', 'vis_data',
-                                          'scalars.json'))):
+    for path in sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))):
         with open(path, encoding='utf-8') as f:
             for line in f:
                 entry = json.loads(line)
@@ -53,15 +52,15 @@ def logged_losses(work_dir: str) -> dict:
 
 
 def test_sigkill_then_resume_continues_exactly(synthetic_lip, tmp_path):
-    """The demo config (one HRNet block per branch, 32 x 32, batch 2 of 12
-    images) trains 6
-    iterations with a checkpoint every 2 in a subprocess of tools/train.py, is
-    killed with SIGKILL right after its first checkpoint (k = 2, or 4 on a slow
-    machine) and restarted with --resume. Its logged losses from k + 1 on equal
-    those of an uninterrupted run of the same config (in this process, while the
-    subprocess trains)."""
-    cfg = small_config(synthetic_lip, str(tmp_path / 'whole'), 'sigkill',
-                       False)
+    """The demo config (one HRNet block per branch, 32 x 32, batch 2 of 12 images)
+    trains 6 iterations with a checkpoint every 2 in a subprocess of tools/train.py, is
+    killed with SIGKILL right after its first checkpoint (k = 2, or 4 on a slow machine)
+    and restarted with --resume.
+
+    Its logged losses from k + 1 on equal those of an uninterrupted run of the same
+    config (in this process, while the subprocess trains).
+    """
+    cfg = small_config(synthetic_lip, str(tmp_path / 'whole'), 'sigkill', False)
     cfg.train_cfg.update(max_iters=6, val_interval=100)
     # 12 images, 6 batches: one pass (mmengine waits 2 s between passes).
     cfg.train_dataloader.dataset.indices = 12
@@ -74,13 +73,14 @@ def test_sigkill_then_resume_continues_exactly(synthetic_lip, tmp_path):
     killed_dir = str(tmp_path / 'killed')
 
     def start(*extra: str) -> subprocess.Popen:
-        return subprocess.Popen(
-            [sys.executable, '-c', TRAIN,
-             osp.join(REPO_ROOT, 'tools', 'train.py'), config, '--work-dir',
-             killed_dir, *extra],
-            cwd=REPO_ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE)
+        return subprocess.Popen([
+            sys.executable, '-c', TRAIN,
+            osp.join(REPO_ROOT, 'tools', 'train.py'), config, '--work-dir', killed_dir,
+            *extra
+        ],
+                                cwd=REPO_ROOT,
+                                stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE)
 
     killed = start()
     # The dumped config, not cfg: the order of its keys decides the order in
@@ -107,8 +107,10 @@ def test_sigkill_then_resume_continues_exactly(synthetic_lip, tmp_path):
 
 def test_failed_checkpoint_write_keeps_the_previous(tmp_path, monkeypatch):
     """A full disk in the middle of writing iter_3.pth, keeping 1 checkpoint:
-    the error names it, the temporary file is gone, iter_2.pth (not deleted
-    before its successor is written) and last_checkpoint are untouched."""
+
+    the error names it, the temporary file is gone, iter_2.pth (not deleted before its
+    successor is written) and last_checkpoint are untouched.
+    """
     save = torch.save
 
     def disk_full_at_third(obj, f, *args, **kwargs):
@@ -119,10 +121,13 @@ def test_failed_checkpoint_write_keeps_the_previous(tmp_path, monkeypatch):
 
     monkeypatch.setattr(torch, 'save', disk_full_at_third)
     with pytest.raises(OSError) as info:
-        train(tmp_path, bad_at=0, bad=1.0, checkpoint='AtomicCheckpointHook',
-              max_keep_ckpts=1)
-    assert f'could not write checkpoint {tmp_path}/iter_3.pth' in str(
-        info.value)
+        train(
+            tmp_path,
+            bad_at=0,
+            bad=1.0,
+            checkpoint='AtomicCheckpointHook',
+            max_keep_ckpts=1)
+    assert f'could not write checkpoint {tmp_path}/iter_3.pth' in str(info.value)
     assert 'No space left on device' in str(info.value)
     names = os.listdir(tmp_path)
     assert {'iter_2.pth', 'last_checkpoint'} <= set(names)
@@ -130,15 +135,13 @@ def test_failed_checkpoint_write_keeps_the_previous(tmp_path, monkeypatch):
     assert not {'iter_1.pth', 'iter_3.pth'} & set(names)
     with open(tmp_path / 'last_checkpoint', encoding='utf-8') as f:
         assert f.read() == str(tmp_path / 'iter_2.pth')
-    assert find_resume_checkpoint(str(tmp_path)) == str(tmp_path /
-                                                        'iter_2.pth')
+    assert find_resume_checkpoint(str(tmp_path)) == str(tmp_path / 'iter_2.pth')
 
 
 def test_resume_skips_broken_checkpoints(tmp_path):
     """A truncated latest checkpoint and a corrupt one before it: --resume takes
     the newest intact one and warns naming both; with none intact it raises."""
-    train(tmp_path, bad_at=0, bad=1.0, max_iters=4,
-          checkpoint='AtomicCheckpointHook')
+    train(tmp_path, bad_at=0, bad=1.0, max_iters=4, checkpoint='AtomicCheckpointHook')
     latest = tmp_path / 'iter_4.pth'
     with open(latest, 'r+b') as f:
         f.truncate(osp.getsize(latest) // 2)
@@ -150,8 +153,7 @@ def test_resume_skips_broken_checkpoints(tmp_path):
     })()
     logger.addHandler(handler)
     try:
-        assert find_resume_checkpoint(str(tmp_path)) == str(tmp_path /
-                                                            'iter_2.pth')
+        assert find_resume_checkpoint(str(tmp_path)) == str(tmp_path / 'iter_2.pth')
     finally:
         logger.removeHandler(handler)
     warning = ' '.join(messages)
@@ -161,8 +163,10 @@ def test_resume_skips_broken_checkpoints(tmp_path):
     assert 'the newest intact checkpoint' in warning
     for name in ('iter_1.pth', 'iter_2.pth'):
         (tmp_path / name).write_bytes(b'')
-    with pytest.raises(RuntimeError, match=r'no intact checkpoint in .*'
-                       r'iter_4\.pth .*iter_1\.pth \(EOFError'):
+    with pytest.raises(
+            RuntimeError,
+            match=r'no intact checkpoint in .*'
+            r'iter_4\.pth .*iter_1\.pth \(EOFError'):
         find_resume_checkpoint(str(tmp_path))
     assert find_resume_checkpoint(str(tmp_path / 'none')) is None
 
@@ -182,14 +186,15 @@ class FailOn:
 
 
 def lip_dataset(root: str, kill: bool) -> tuple:
-    """4 synthetic LIP images whose pipeline fails on the third; the dataset
-    and that image's path."""
+    """4 synthetic LIP images whose pipeline fails on the third; the dataset and that
+    image's path."""
     dataset = LIPHumanDataset(
         data_root=root,
         ann_file='TrainVal_images/train_id.txt',
-        data_prefix=dict(img_path='TrainVal_images/train_images',
-                         seg_map_path='TrainVal_parsing_annotations/'
-                         'train_segmentations'),
+        data_prefix=dict(
+            img_path='TrainVal_images/train_images',
+            seg_map_path='TrainVal_parsing_annotations/'
+            'train_segmentations'),
         indices=4,
         pipeline=[])
     name = osp.basename(dataset.get_data_info(2)['img_path'])
@@ -199,8 +204,10 @@ def lip_dataset(root: str, kill: bool) -> tuple:
 
 def loading_error(loader: DataLoader) -> Exception:
     """The exception that iterating ``loader`` raises, without its traceback:
-    that would keep the loader's workers registered with torch's SIGCHLD
-    handler, which then raises at the next child process to exit."""
+
+    that would keep the loader's workers registered with torch's SIGCHLD handler, which
+    then raises at the next child process to exit.
+    """
     try:
         list(loader)
     except Exception as error:
@@ -211,8 +218,7 @@ def loading_error(loader: DataLoader) -> Exception:
 @pytest.mark.parametrize('num_workers', [0, 1])
 def test_transform_error_names_the_sample(synthetic_lip, num_workers):
     dataset, img_path = lip_dataset(synthetic_lip, kill=False)
-    error = loading_error(
-        DataLoader(dataset, batch_size=1, num_workers=num_workers))
+    error = loading_error(DataLoader(dataset, batch_size=1, num_workers=num_workers))
     assert isinstance(error, ValueError)
     shown = str(error) + ' '.join(getattr(error, '__notes__', []))
     assert 'cannot augment this image' in shown
@@ -221,8 +227,7 @@ def test_transform_error_names_the_sample(synthetic_lip, num_workers):
 
 def test_killed_worker_names_the_sample(synthetic_lip):
     dataset, img_path = lip_dataset(synthetic_lip, kill=True)
-    error = loading_error(
-        DataLoader(dataset, batch_size=1, num_workers=1, timeout=60))
+    error = loading_error(DataLoader(dataset, batch_size=1, num_workers=1, timeout=60))
     assert isinstance(error, RuntimeError)
     message = lost_samples_message(error)
     assert message.startswith(str(error))
@@ -231,8 +236,9 @@ def test_killed_worker_names_the_sample(synthetic_lip):
     assert lost_samples_message(ValueError('other')) is None
 
 
-@pytest.mark.parametrize('schedule', sorted(
-    glob.glob(osp.join(REPO_ROOT, 'configs', '_base_', 'schedules', '*.py'))))
+@pytest.mark.parametrize(
+    'schedule',
+    sorted(glob.glob(osp.join(REPO_ROOT, 'configs', '_base_', 'schedules', '*.py'))))
 def test_schedules_write_checkpoints_atomically(schedule):
     checkpoint = Config.fromfile(schedule).default_hooks.checkpoint
     assert checkpoint.type == 'AtomicCheckpointHook'

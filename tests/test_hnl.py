@@ -1,4 +1,7 @@
-"""HeterogeneousNonLocal against a naive computation of eq. 1-3."""
+"""HeterogeneousNonLocal against a naive computation of eq.
+
+1-3.
+"""
 import importlib.util
 import os.path as osp
 
@@ -20,16 +23,18 @@ def conv1x1(x: torch.Tensor, conv) -> torch.Tensor:
 
 def batch_norm(x: torch.Tensor, bn) -> torch.Tensor:
     scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
-    return (x - bn.running_mean[None, :, None, None]) * scale[
-        None, :, None, None] + bn.bias[None, :, None, None]
+    return (x - bn.running_mean[None, :, None, None]
+            ) * scale[None, :, None, None] + bn.bias[None, :, None, None]
 
 
 def naive_hnl(module, main, inputs):
-    """Eq. 1-3 written out: softmax row by row, products as explicit sums."""
+    """Eq.
+
+    1-3 written out: softmax row by row, products as explicit sums.
+    """
     if inputs:
         hybrid = batch_norm(
-            conv1x1(torch.cat(inputs, 1), module.hybrid.conv),
-            module.hybrid.norm)
+            conv1x1(torch.cat(inputs, 1), module.hybrid.conv), module.hybrid.norm)
     else:
         hybrid = main
     query = conv1x1(hybrid, module.query)
@@ -45,15 +50,14 @@ def naive_hnl(module, main, inputs):
     relation = torch.zeros(b, q.shape[2], k.shape[2], dtype=torch.double)
     for n in range(b):
         for i in range(q.shape[2]):
-            logits = np.array([float(q[n, :, i] @ k[n, :, j])
-                               for j in range(k.shape[2])])
+            logits = np.array(
+                [float(q[n, :, i] @ k[n, :, j]) for j in range(k.shape[2])])
             weights = np.exp(logits - logits.max())
             weights /= weights.sum()
             relation[n, i] = torch.from_numpy(weights)
             out[n, :, i] = (v[n] * relation[n, i][None]).sum(1)
     context = out.reshape(b, c, h, w).float()
-    refined = batch_norm(conv1x1(context, module.out.conv),
-                         module.out.norm) + main
+    refined = batch_norm(conv1x1(context, module.out.conv), module.out.norm) + main
     return refined, relation.float()
 
 
@@ -75,16 +79,14 @@ def test_matches_naive_reference(sub_sample, num_inputs):
     main = torch.randn(2, 8, 6, 4)
     inputs = [torch.randn(2, 8, 6, 4) for _ in range(num_inputs)]
     module = randomised(
-        HeterogeneousNonLocal(
-            8, num_inputs, inter_channels=5, sub_sample=sub_sample))
+        HeterogeneousNonLocal(8, num_inputs, inter_channels=5, sub_sample=sub_sample))
     with torch.no_grad():
         expected, expected_relation = naive_hnl(module, main, inputs)
         explicit, relation = module(main, inputs, return_relation=True)
         fused, none = module(main, inputs)
     assert none is None
     torch.testing.assert_close(explicit, expected, atol=1e-4, rtol=1e-4)
-    torch.testing.assert_close(relation, expected_relation, atol=1e-5,
-                               rtol=1e-4)
+    torch.testing.assert_close(relation, expected_relation, atol=1e-5, rtol=1e-4)
     torch.testing.assert_close(fused, expected, atol=1e-4, rtol=1e-4)
     keys = 6 if sub_sample else 24
     assert relation.shape == (2, 24, keys)
@@ -100,8 +102,8 @@ def test_fused_and_explicit_gradients_agree():
             HeterogeneousNonLocal(8, 3, inter_channels=4, attention=attention))
         out, _ = module(main, inputs)
         main.grad = None
-        grad = torch.autograd.grad(out.square().sum(), [main] + inputs +
-                                   list(module.parameters()))
+        grad = torch.autograd.grad(out.square().sum(),
+                                   [main] + inputs + list(module.parameters()))
         grads.append(grad)
     for a, b in zip(*grads):
         torch.testing.assert_close(a, b, atol=1e-4, rtol=1e-4)
@@ -122,8 +124,8 @@ def test_wrong_number_of_inputs():
 
 
 def saved_bytes(function) -> int:
-    """Bytes of the tensors autograd keeps for the backward pass of
-    ``function()`` (parameters and inputs counted too)."""
+    """Bytes of the tensors autograd keeps for the backward pass of ``function()``
+    (parameters and inputs counted too)."""
     sizes = []
 
     def pack(tensor):
@@ -145,17 +147,15 @@ def train_step(module, main, inputs):
 
 @pytest.mark.parametrize('attention', ['explicit', 'fused'])
 @pytest.mark.parametrize('num_inputs', [3, 0])
-def test_checkpointing_keeps_outputs_gradients_and_statistics(
-        attention, num_inputs):
+def test_checkpointing_keeps_outputs_gradients_and_statistics(attention, num_inputs):
     torch.manual_seed(0)
     main = torch.randn(2, 8, 6, 6, requires_grad=True)
-    inputs = [torch.randn(2, 8, 6, 6, requires_grad=True)
-              for _ in range(num_inputs)]
+    inputs = [torch.randn(2, 8, 6, 6, requires_grad=True) for _ in range(num_inputs)]
     results = []
     for with_cp in (False, True):
         module = randomised(
-            HeterogeneousNonLocal(8, num_inputs, inter_channels=4,
-                                  attention=attention, with_cp=with_cp))
+            HeterogeneousNonLocal(
+                8, num_inputs, inter_channels=4, attention=attention, with_cp=with_cp))
         results.append(train_step(module.train(), main, inputs))
     assert len(results[0]) == len(results[1])
     for plain, checkpointed in zip(*results):
@@ -194,8 +194,8 @@ def test_benchmark_with_cp_accounting(capsys):
     # C = 16, 16 x 16, batch 2, no sub-sampling: S is 2 x 256 x 256 fp32 =
     # 524 kB; a feature map 2 x 16 x 256 fp32 = 32.8 kB.
     results = tool.main([
-        '--channels', '16', '--inter-channels', '8', '--size', '16',
-        '--no-sub-sample', '--with-cp', '--repeats', '1'
+        '--channels', '16', '--inter-channels', '8', '--size', '16', '--no-sub-sample',
+        '--with-cp', '--repeats', '1'
     ])
     relation = 2 * 256 * 256 * 4
     feature = 2 * 16 * 256 * 4
@@ -212,5 +212,4 @@ def test_benchmark_with_cp_accounting(capsys):
     assert lines[-1].startswith('ratios checkpointed/explicit')
     assert lines[-2].startswith('ratios fused/explicit')
     memory = float(lines[-1].split()[3])
-    assert memory == pytest.approx(
-        checkpointed['peak'] / explicit['peak'], abs=1e-3)
+    assert memory == pytest.approx(checkpointed['peak'] / explicit['peak'], abs=1e-3)

@@ -46,8 +46,7 @@ FLAVOURS = [
     ('mmpose', PoseHRNet, PoseHRNetTaps, True),
     ('mmpose', PoseHRNet, PoseHRNetTaps, False),
 ]
-FLAVOUR_IDS = ['mmseg-multiscale', 'mmseg-single', 'mmpose-multiscale',
-               'mmpose-single']
+FLAVOUR_IDS = ['mmseg-multiscale', 'mmseg-single', 'mmpose-multiscale', 'mmpose-single']
 
 
 def kwargs(library: str, multiscale: bool) -> dict:
@@ -61,8 +60,8 @@ def kwargs(library: str, multiscale: bool) -> dict:
 
 
 def stock_stage_outputs(stock, x):
-    """Stage 1, 3 and 4 outputs of the stock forward, read with forward hooks
-    (copied when produced, so later in-place operations cannot hide)."""
+    """Stage 1, 3 and 4 outputs of the stock forward, read with forward hooks (copied
+    when produced, so later in-place operations cannot hide)."""
     seen = {}
     hooks = [
         stock.layer1.register_forward_hook(
@@ -90,10 +89,9 @@ def randomise_norms(model):
             module.bias.data.copy_(torch.randn(n, generator=generator) * 0.1)
 
 
-@pytest.mark.parametrize('library,stock_cls,taps_cls,multiscale', FLAVOURS,
-                         ids=FLAVOUR_IDS)
-def test_outputs_are_the_stock_stage_outputs(library, stock_cls, taps_cls,
-                                             multiscale):
+@pytest.mark.parametrize(
+    'library,stock_cls,taps_cls,multiscale', FLAVOURS, ids=FLAVOUR_IDS)
+def test_outputs_are_the_stock_stage_outputs(library, stock_cls, taps_cls, multiscale):
     torch.manual_seed(0)
     stock = stock_cls(**kwargs(library, multiscale))
     stock.init_weights()
@@ -116,22 +114,19 @@ def test_outputs_are_the_stock_stage_outputs(library, stock_cls, taps_cls,
     assert len(outs) == len(flat)
     shapes = [(2, 64, 16, 16)] + [(2, c, 16 >> i, 16 >> i)
                                   for i, c in enumerate(BRANCHES[:3])]
-    shapes += [(2, c, 16 >> i, 16 >> i)
-               for i, c in enumerate(BRANCHES[:len(stage4)])]
+    shapes += [(2, c, 16 >> i, 16 >> i) for i, c in enumerate(BRANCHES[:len(stage4)])]
     assert [tuple(o.shape) for o in outs] == shapes
     for out, ref in zip(outs, flat):
         torch.testing.assert_close(out, ref, rtol=0, atol=0)
     # Stage 2 through the same forward; stage 4 still equals the stock output.
-    assert [tuple(o.shape) for o in stage2_outs[:2]] == [(2, 8, 16, 16),
-                                                        (2, 16, 8, 8)]
+    assert [tuple(o.shape) for o in stage2_outs[:2]] == [(2, 8, 16, 16), (2, 16, 8, 8)]
     for out, ref in zip(stage2_outs[2:], stage4):
         torch.testing.assert_close(out, ref, rtol=0, atol=0)
 
 
-@pytest.mark.parametrize('library,stock_cls,taps_cls,multiscale', FLAVOURS,
-                         ids=FLAVOUR_IDS)
-def test_parameter_names_are_the_stock_ones(library, stock_cls, taps_cls,
-                                            multiscale):
+@pytest.mark.parametrize(
+    'library,stock_cls,taps_cls,multiscale', FLAVOURS, ids=FLAVOUR_IDS)
+def test_parameter_names_are_the_stock_ones(library, stock_cls, taps_cls, multiscale):
     stock = stock_cls(**kwargs(library, multiscale)).state_dict()
     taps = taps_cls(**kwargs(library, multiscale)).state_dict()
     assert list(taps) == list(stock)
@@ -142,19 +137,18 @@ def test_parameter_names_are_the_stock_ones(library, stock_cls, taps_cls,
     ('mmseg', SegHRNet, SegHRNetTaps),
     ('mmpose', PoseHRNet, PoseHRNetTaps),
 ])
-def test_multiscale_stock_weights_load_into_the_kept_part(library, stock_cls,
-                                                          taps_cls):
-    """A stock HRNet returning every stage-4 branch (as mmseg's and ImageNet
-    checkpoints are) covers every parameter of the single-output model; what is
-    left over is the last module's fusion into the other branches."""
+def test_multiscale_stock_weights_load_into_the_kept_part(library, stock_cls, taps_cls):
+    """A stock HRNet returning every stage-4 branch (as mmseg's and ImageNet checkpoints
+    are) covers every parameter of the single-output model; what is left over is the
+    last module's fusion into the other branches."""
     stock = stock_cls(**kwargs(library, True)).state_dict()
     taps = taps_cls(**kwargs(library, False))
     result = taps.load_state_dict(stock, strict=False)
     assert result.missing_keys == []
     assert result.unexpected_keys
-    assert all(k.startswith('stage4.1.fuse_layers.') and
-               k.split('.')[3] in ('1', '2', '3')
-               for k in result.unexpected_keys)
+    assert all(
+        k.startswith('stage4.1.fuse_layers.') and k.split('.')[3] in ('1', '2', '3')
+        for k in result.unexpected_keys)
     kept = {k: v for k, v in stock.items() if k not in result.unexpected_keys}
     taps.load_state_dict(kept, strict=True)
 
@@ -171,11 +165,11 @@ def test_pretrained_checkpoint_loads_unchanged(library, tmp_path):
     path = str(tmp_path / 'hrnet.pth')
     torch.save(dict(state_dict=stock.state_dict()), path)
     taps = registry.build(
-        dict(type='HRNetTaps',
-             init_cfg=dict(type='Pretrained', checkpoint=path),
-             **kwargs(library, False)))
-    assert isinstance(taps, SegHRNetTaps if library == 'mmseg' else
-                      PoseHRNetTaps)
+        dict(
+            type='HRNetTaps',
+            init_cfg=dict(type='Pretrained', checkpoint=path),
+            **kwargs(library, False)))
+    assert isinstance(taps, SegHRNetTaps if library == 'mmseg' else PoseHRNetTaps)
     taps.init_weights()
     loaded = taps.state_dict()
     for name, value in stock.state_dict().items():

@@ -3,15 +3,15 @@ import glob
 import importlib.util
 import os.path as osp
 
+import mmpose
 import pytest
 import torch
+from conftest import REPO_ROOT
 from mmengine.analysis import FlopAnalyzer, parameter_count
 from mmengine.config import Config
 from mmengine.registry import MODELS, init_default_scope
 
 import mmhtc  # noqa: F401
-import mmpose
-from conftest import REPO_ROOT
 
 CONFIGS = sorted(glob.glob(osp.join(REPO_ROOT, 'configs', 'htcorrm', '*.py')))
 
@@ -45,8 +45,7 @@ def test_there_is_a_config_per_experiment():
     assert len(names) >= 33
     for dataset in ('lip', 'cihp', 'atr'):
         for backbone in ('r101-d16', 'hrnetv2-w48'):
-            assert (f'htcorrm_{backbone}_2xb4-180e_{dataset}-384x384.py'
-                    in names)
+            assert (f'htcorrm_{backbone}_2xb4-180e_{dataset}-384x384.py' in names)
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
@@ -60,8 +59,7 @@ def test_config_builds(path):
     ('htcorrm_r101-d16_2xb4-180e_lip-384x384.py', 64, (2, 20, 64, 64)),
     ('htcorrm_hrnetv2-w48_2xb4-180e_atr-384x384.py', 64, (2, 18, 64, 64)),
     ('htcorrm-sa_r101-d16_2xb4-180e_cihp-384x384.py', 64, (2, 20, 64, 64)),
-    ('htcorrm-concat-pke_r101-d16_2xb4-180e_cihp-384x384.py', 64,
-     (2, 20, 64, 64)),
+    ('htcorrm-concat-pke_r101-d16_2xb4-180e_cihp-384x384.py', 64, (2, 20, 64, 64)),
 ])
 def test_parsing_main_shapes(name, size, main_shape):
     _, model = build(osp.join(REPO_ROOT, 'configs', 'htcorrm', name))
@@ -92,9 +90,9 @@ def test_pose_main_shapes(width):
         feats = model.extract_feat(torch.randn(2, 3, 64, 64))
         heatmaps, outputs = model.head.forward_outputs(feats, return_relation=True)
     # Stage 1, stage 3's three branches, stage 4's output (G1 = 0, G2 = 1, G3 = 4).
-    assert [tuple(f.shape[1:]) for f in feats] == [
-        (256, 16, 16), (width, 16, 16), (2 * width, 8, 8), (4 * width, 4, 4),
-        (width, 16, 16)]
+    assert [tuple(f.shape[1:]) for f in feats] == [(256, 16, 16), (width, 16, 16),
+                                                   (2 * width, 8, 8), (4 * width, 4, 4),
+                                                   (width, 16, 16)]
     assert heatmaps.shape == (2, 16, 16, 16)
     assert outputs['relation'].shape == (2, 256, 64)
     assert outputs['predictions']['parsing'].shape == (2, 20, 16, 16)
@@ -115,6 +113,7 @@ TAB8_PARAMS = {
 
 @pytest.mark.parametrize('name', sorted(TAB8_PARAMS))
 def test_pose_parameters_match_tab8(name):
+
     def config(dataset):
         return Config.fromfile(
             osp.join(REPO_ROOT, 'configs', 'htcorrm',
@@ -130,16 +129,18 @@ def test_pose_parameters_match_tab8(name):
 
 
 def test_flops_of_the_backbone_are_the_stock_hrnets():
-    """get_flops.py: the W32 pose model's backbone counts as the stock mmpose
-    HRNet-W32 backbone; the parts add up to the whole. Both HRNets get one block
-    per branch and one module per stage (a shorter trace, the same widths)."""
+    """get_flops.py: the W32 pose model's backbone counts as the stock mmpose HRNet-W32
+    backbone; the parts add up to the whole.
+
+    Both HRNets get one block per branch and one module per stage (a shorter trace, the
+    same widths).
+    """
     path = osp.join(REPO_ROOT, 'tools', 'analysis_tools', 'get_flops.py')
     spec = importlib.util.spec_from_file_location('get_flops', path)
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
     shallow = {
-        f'model.backbone.extra.stage{i}': dict(num_modules=1,
-                                               num_blocks=(1, ) * i)
+        f'model.backbone.extra.stage{i}': dict(num_modules=1, num_blocks=(1, ) * i)
         for i in (1, 2, 3, 4)
     }
     cfg = Config.fromfile(
@@ -148,9 +149,9 @@ def test_flops_of_the_backbone_are_the_stock_hrnets():
     cfg.merge_from_dict(shallow)
     ours = tool.complexity(cfg, 64, 64)
     stock_cfg = Config.fromfile(
-        osp.join(osp.dirname(mmpose.__file__), '.mim', 'configs',
-                 'body_2d_keypoint', 'topdown_heatmap', 'mpii',
-                 'td-hm_hrnet-w32_8xb64-210e_mpii-256x256.py'))
+        osp.join(
+            osp.dirname(mmpose.__file__), '.mim', 'configs', 'body_2d_keypoint',
+            'topdown_heatmap', 'mpii', 'td-hm_hrnet-w32_8xb64-210e_mpii-256x256.py'))
     stock_cfg.merge_from_dict(shallow)
     stock = MODELS.build(stock_cfg.model.backbone)
     stock.eval()
@@ -161,8 +162,8 @@ def test_flops_of_the_backbone_are_the_stock_hrnets():
     for i in (0, 1):
         assert ours[''][i] == ours['backbone'][i] + ours['head'][i]
         core = sum(ours[f'head.core.{part}'][i]
-                   for part in ('encoders.pose', 'encoders.parsing',
-                                'encoders.edge', 'hnl'))
+                   for part in ('encoders.pose', 'encoders.parsing', 'encoders.edge',
+                                'hnl'))
         assert 0 < core < ours['head'][i]
 
 
@@ -176,9 +177,10 @@ def test_edge_main_shapes(backbone):
         logits, outputs = model.decode_head.forward_outputs(feats, return_relation=True)
     if backbone == 'hrnetv2-w48':
         # Stage 1, stage 3's three branches, stage 4's four (G1, G2, G3 = 0, 1, 4).
-        assert [tuple(f.shape[1:]) for f in feats] == [
-            (256, 16, 16), (48, 16, 16), (96, 8, 8), (192, 4, 4), (48, 16, 16),
-            (96, 8, 8), (192, 4, 4), (384, 2, 2)]
+        assert [tuple(f.shape[1:]) for f in feats] == [(256, 16, 16), (48, 16, 16),
+                                                       (96, 8, 8), (192, 4, 4),
+                                                       (48, 16, 16), (96, 8, 8),
+                                                       (192, 4, 4), (384, 2, 2)]
     assert logits.shape == (2, 1, 16, 16)
     assert outputs['predictions']['parsing'].shape == (2, 20, 16, 16)
     assert outputs['predictions']['pose'].shape == (2, 16, 16, 16)

@@ -1,11 +1,10 @@
-"""EdgeEncoder's fusions (the paper's 3 x 3 + 1 x 1, the release's 1 x 1), the
-encoders' activation checkpointing and PoseEncoder's size check."""
+"""EdgeEncoder's fusions (the paper's 3 x 3 + 1 x 1, the release's 1 x 1), the encoders'
+activation checkpointing and PoseEncoder's size check."""
 import pytest
 import torch
 import torch.nn.functional as F
 
-from mmhtc.models.layers.encoders import (EdgeEncoder, ParsingEncoder,
-                                          PoseEncoder)
+from mmhtc.models.layers.encoders import EdgeEncoder, ParsingEncoder, PoseEncoder
 
 IN_CHANNELS = (4, 6, 8)
 MID, OUT = 5, 7
@@ -28,12 +27,14 @@ def num_params(module) -> int:
 LATERALS = sum(IN_CHANNELS) * MID + len(IN_CHANNELS) * 2 * MID  # 120
 
 
-@pytest.mark.parametrize('fuse,params', [
-    # 3 x 3 (15 -> 5, no bias) + BN, then 1 x 1 (5 -> 7) with bias
-    ('conv3x3+1x1', LATERALS + 15 * MID * 9 + 2 * MID + MID * OUT + OUT),
-    # one 1 x 1 (15 -> 7) without bias
-    ('conv1x1', LATERALS + 15 * OUT),
-])
+@pytest.mark.parametrize(
+    'fuse,params',
+    [
+        # 3 x 3 (15 -> 5, no bias) + BN, then 1 x 1 (5 -> 7) with bias
+        ('conv3x3+1x1', LATERALS + 15 * MID * 9 + 2 * MID + MID * OUT + OUT),
+        # one 1 x 1 (15 -> 7) without bias
+        ('conv1x1', LATERALS + 15 * OUT),
+    ])
 def test_fusion_shapes_and_parameters(fuse, params):
     encoder = EdgeEncoder(IN_CHANNELS, OUT, mid_channels=MID, fuse=fuse)
     assert num_params(encoder) == params
@@ -51,26 +52,21 @@ def test_default_is_the_papers_fusion():
 
 
 def test_release_fusion_is_one_linear_map_of_the_laterals():
-    encoder = EdgeEncoder(
-        IN_CHANNELS, OUT, mid_channels=MID, fuse='conv1x1').eval()
-    assert [k for k in encoder.state_dict()
-            if k.startswith('fuse.')] == ['fuse.weight']
+    encoder = EdgeEncoder(IN_CHANNELS, OUT, mid_channels=MID, fuse='conv1x1').eval()
+    assert [k for k in encoder.state_dict() if k.startswith('fuse.')] == ['fuse.weight']
     feats = levels()
     with torch.no_grad():
         laterals = torch.cat([
             F.interpolate(
                 F.relu(
                     F.batch_norm(
-                        F.conv2d(x, lateral.conv.weight),
-                        lateral.bn.running_mean, lateral.bn.running_var,
-                        lateral.bn.weight, lateral.bn.bias)),
+                        F.conv2d(x, lateral.conv.weight), lateral.bn.running_mean,
+                        lateral.bn.running_var, lateral.bn.weight, lateral.bn.bias)),
                 size=(8, 8),
                 mode='bilinear',
-                align_corners=False)
-            for lateral, x in zip(encoder.lateral, feats)
+                align_corners=False) for lateral, x in zip(encoder.lateral, feats)
         ], 1)
-        expected = torch.einsum('oc,bchw->bohw', encoder.fuse.weight[:, :, 0,
-                                                                     0],
+        expected = torch.einsum('oc,bchw->bohw', encoder.fuse.weight[:, :, 0, 0],
                                 laterals)
         torch.testing.assert_close(encoder(feats), expected)
 
@@ -92,8 +88,11 @@ def encoder_case(task: str, with_cp: bool):
     """An encoder at a small size, its inputs requiring grad, other arguments."""
     torch.manual_seed(1)
     if task == 'parsing':
-        encoder = ParsingEncoder((8, 4), OUT, aspp_channels=4,
-                                 dilations=(1, 2, 3), with_cp=with_cp)
+        encoder = ParsingEncoder((8, 4),
+                                 OUT,
+                                 aspp_channels=4,
+                                 dilations=(1, 2, 3),
+                                 with_cp=with_cp)
         return encoder, [feature(8, 2), feature(4, 8)], ()
     if task == 'pose':
         encoder = PoseEncoder(8, OUT, mid_channels=4, with_cp=with_cp)
@@ -137,9 +136,11 @@ def test_checkpointing_keeps_outputs_gradients_and_statistics(task):
 def test_pose_feature_of_another_size_is_an_error():
     encoder = PoseEncoder(8, OUT, mid_channels=4)
     # 377 x 130 resized to 384 x 132, unpadded: 1/16 is 24 x 9, x4 is 96 x 36.
-    with pytest.raises(ValueError, match=r'PoseEncoder: its \(24, 9\) input '
-                       r'gives a \(96, 36\) feature, but the task features '
-                       r'are \(96, 33\)'):
+    with pytest.raises(
+            ValueError,
+            match=r'PoseEncoder: its \(24, 9\) input '
+            r'gives a \(96, 36\) feature, but the task features '
+            r'are \(96, 33\)'):
         encoder(torch.zeros(1, 8, 24, 9), (96, 33))
 
 
@@ -149,32 +150,43 @@ def test_core_threads_with_cp_to_encoders_and_hnl():
     def build(with_cp):
         torch.manual_seed(0)
         return HTCorrMCore(
-            main='parsing', channels=8, num_classes=3, num_keypoints=2,
+            main='parsing',
+            channels=8,
+            num_classes=3,
+            num_keypoints=2,
             encoders=dict(
-                parsing=dict(type='ParsingEncoder', in_channels=(8, 4),
-                             in_index=(1, 0), aspp_channels=4,
-                             dilations=(1, 2, 3), dropout=0.0),
-                pose=dict(type='PoseEncoder', in_channels=8, in_index=1,
-                          mid_channels=4),
-                edge=dict(type='EdgeEncoder', in_channels=(4, 4, 8),
-                          in_index=(0, 0, 1), mid_channels=4)),
+                parsing=dict(
+                    type='ParsingEncoder',
+                    in_channels=(8, 4),
+                    in_index=(1, 0),
+                    aspp_channels=4,
+                    dilations=(1, 2, 3),
+                    dropout=0.0),
+                pose=dict(
+                    type='PoseEncoder', in_channels=8, in_index=1, mid_channels=4),
+                edge=dict(
+                    type='EdgeEncoder',
+                    in_channels=(4, 4, 8),
+                    in_index=(0, 0, 1),
+                    mid_channels=4)),
             hnl=dict(inter_channels=4),
             loss_weights=dict(parsing=1.0, pose=1.0, edge=1.0),
-            losses=dict(parsing=dict(type='CrossEntropyLoss',
-                                     avg_non_ignore=True),
-                        pose=dict(type='mmpose.KeypointMSELoss'),
-                        edge=dict(type='BalancedEdgeLoss')),
+            losses=dict(
+                parsing=dict(type='CrossEntropyLoss', avg_non_ignore=True),
+                pose=dict(type='mmpose.KeypointMSELoss'),
+                edge=dict(type='BalancedEdgeLoss')),
             with_cp=with_cp).train()
 
     results = []
     for with_cp in (False, True):
         core = build(with_cp)
-        assert [m.with_cp for m in (*core.encoders.values(), core.hnl)
-                ] == [with_cp] * 4
+        assert [m.with_cp for m in (*core.encoders.values(), core.hnl)] == [with_cp] * 4
         feats = [feature(4, 8), feature(8, 2)]
         refined = core(feats)['refined']
-        results.append([refined, *torch.autograd.grad(
-            refined.square().sum(), feats + list(core.encoders.parameters()) +
-            list(core.hnl.parameters()))])
+        results.append([
+            refined, *torch.autograd.grad(
+                refined.square().sum(),
+                feats + list(core.encoders.parameters()) + list(core.hnl.parameters()))
+        ])
     for plain, checkpointed in zip(*results):
         torch.testing.assert_close(checkpointed, plain)

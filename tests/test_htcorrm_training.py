@@ -6,11 +6,10 @@ import os.path as osp
 import numpy as np
 import pytest
 import torch
+from conftest import REPO_ROOT
 from mmengine.config import Config
 from mmengine.runner import Runner
 from PIL import Image
-
-from conftest import REPO_ROOT
 from test_htcorrm_configs import offline
 
 #: The joints LIP's PCKh Mean pools (all but the pelvis and the thorax).
@@ -49,25 +48,25 @@ def small(cfg: Config, root: str, work_dir: str, size: int) -> Config:
 def lip_val_truth(root: str) -> dict:
     """Per val image: its parsing label and the LIP CSV joints (x, y, visible)."""
     truth = {}
-    with open(osp.join(root, 'TrainVal_pose_annotations',
-                       'lip_val_set.csv')) as f:
+    with open(osp.join(root, 'TrainVal_pose_annotations', 'lip_val_set.csv')) as f:
         for row in csv.reader(f):
             joints = np.array(row[1:], float).reshape(16, 3)
-            label = np.asarray(Image.open(osp.join(
-                root, 'TrainVal_parsing_annotations', 'val_segmentations',
-                row[0].replace('.jpg', '.png'))))
+            label = np.asarray(
+                Image.open(
+                    osp.join(root, 'TrainVal_parsing_annotations', 'val_segmentations',
+                             row[0].replace('.jpg', '.png'))))
             truth[row[0]] = (label, np.nan_to_num(joints[:, :2]),
                              ~np.isnan(joints[:, 0]))
     return truth
 
 
 def test_validation_scores_the_predictions(synthetic_lip, tmp_path):
-    """The Runner's validation metrics equal mIoU and LIP PCKh@0.5 computed here
-    from the model's predictions and the files' labels."""
+    """The Runner's validation metrics equal mIoU and LIP PCKh@0.5 computed here from
+    the model's predictions and the files' labels."""
     cfg = small(
-        Config.fromfile(osp.join(
-            REPO_ROOT, 'configs', 'demo',
-            'htcorrm_hrnetv2-w18s_1xb8-600it_synthetic-lip-128x128.py')),
+        Config.fromfile(
+            osp.join(REPO_ROOT, 'configs', 'demo',
+                     'htcorrm_hrnetv2-w18s_1xb8-600it_synthetic-lip-128x128.py')),
         synthetic_lip, str(tmp_path), 64)
     cfg.train_cfg.update(max_iters=2, val_interval=2)
     runner = Runner.from_cfg(cfg)
@@ -97,6 +96,5 @@ def test_validation_scores_the_predictions(synthetic_lip, tmp_path):
     union = confusion.sum(0) + confusion.sum(1) - np.diag(confusion)
     with np.errstate(invalid='ignore'):
         iou = np.diag(confusion) / union
-    assert metrics['mIoU'] == pytest.approx(
-        round(100 * np.nanmean(iou), 2), abs=1e-6)
+    assert metrics['mIoU'] == pytest.approx(round(100 * np.nanmean(iou), 2), abs=1e-6)
     assert metrics['lip/PCKh'] == pytest.approx(100 * correct / total)

@@ -26,8 +26,8 @@ def test_flipped_view_channels_are_swapped():
     plain, flipped = torch.randn(4, 3, 5), torch.randn(4, 3, 5)
     tta = HumanSegTTAModel(module=OneLayer())
     pairs = ((1, 2), )
-    merged = tta.merge_preds([[
-        view(plain, False, pairs), view(flipped, True, pairs)]])[0]
+    merged = tta.merge_preds([[view(plain, False, pairs),
+                               view(flipped, True, pairs)]])[0]
     swapped = flipped[[0, 2, 1, 3]]
     expected = (plain.softmax(0) + swapped.softmax(0)) / 2
     torch.testing.assert_close(merged.pred_sem_seg.data[0], expected.argmax(0))

@@ -31,11 +31,9 @@ def inferencer():
 
 @pytest.fixture(scope='module')
 def video(shared_data, tmp_path_factory):
-    """A 3-frame mp4 written with OpenCV from LIP val images resized to one
-    size."""
+    """A 3-frame mp4 written with OpenCV from LIP val images resized to one size."""
     path = str(tmp_path_factory.mktemp('video') / 'walk.mp4')
-    writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*'mp4v'), FPS,
-                             FRAME_SIZE)
+    writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*'mp4v'), FPS, FRAME_SIZE)
     for name in IMAGES:
         image = cv2.imread(
             osp.join(shared_data, 'lip', 'TrainVal_images', 'val_images', name))
@@ -65,11 +63,9 @@ def _video_demo():
     return module
 
 
-def test_video_demo_to_mp4_and_json_per_frame(inferencer, video, tmp_path,
-                                              monkeypatch):
+def test_video_demo_to_mp4_and_json_per_frame(inferencer, video, tmp_path, monkeypatch):
     checkpoint = tmp_path / 'fresh.pth'
-    torch.save(dict(state_dict=inferencer.model.state_dict(), meta={}),
-               checkpoint)
+    torch.save(dict(state_dict=inferencer.model.state_dict(), meta={}), checkpoint)
     monkeypatch.setattr(sys, 'argv', [
         'video_demo.py', video, MODEL_NAME, '--weights',
         str(checkpoint), '--out-dir',
@@ -95,13 +91,11 @@ def test_video_demo_to_mp4_and_json_per_frame(inferencer, video, tmp_path,
         writer.write(
             visualizer.draw_human(frame[..., ::-1], expected)[..., ::-1].copy())
         assert np.array_equal(pred['parsing'], expected.parsing)
-        assert np.array_equal(
-            np.asarray(pred['edge'], np.float32), expected.edge)
+        assert np.array_equal(np.asarray(pred['edge'], np.float32), expected.edge)
         assert np.array_equal(
             np.asarray(pred['keypoints'], np.float32), expected.keypoints)
         assert np.array_equal(
-            np.asarray(pred['keypoint_scores'], np.float32),
-            expected.keypoint_scores)
+            np.asarray(pred['keypoint_scores'], np.float32), expected.keypoint_scores)
     writer.release()
     drawn, _ = _frames(reference)
     assert all(np.array_equal(a, b) for a, b in zip(written, drawn))
@@ -116,9 +110,12 @@ def test_folder_and_arrays(inferencer, video, tmp_path):
         cv2.imwrite(str(folder / f'{i}.png'), frame)
     (folder / 'notes.txt').write_text('not an image')
     outputs = list(
-        inferencer(str(folder), batch_size=2, return_vis=True,
-                   pred_out_dir=str(tmp_path / 'preds'),
-                   vis_out_dir=str(tmp_path / 'vis')))
+        inferencer(
+            str(folder),
+            batch_size=2,
+            return_vis=True,
+            pred_out_dir=str(tmp_path / 'preds'),
+            vis_out_dir=str(tmp_path / 'vis')))
     assert len(outputs) == 1 and len(outputs[0]['visualization']) == 2
     assert sorted(os.listdir(tmp_path / 'preds')) == ['0.json', '1.json']
     assert sorted(os.listdir(tmp_path / 'vis')) == ['0.png', '1.png']
@@ -162,11 +159,11 @@ def test_webcam_reads_like_a_video(inferencer, video, tmp_path, monkeypatch):
         return capture(video)
 
     monkeypatch.setattr(cv2, 'VideoCapture', fake_capture)
-    outputs = list(inferencer('webcam:1', batch_size=len(IMAGES),
-                              out_dir=str(tmp_path)))
+    outputs = list(
+        inferencer('webcam:1', batch_size=len(IMAGES), out_dir=str(tmp_path)))
     monkeypatch.undo()
     assert opened == [1] and len(outputs[0]['predictions']) == len(IMAGES)
     written, fps = _frames(str(tmp_path / 'visualizations' / 'webcam.mp4'))
     assert len(written) == len(IMAGES) and fps == FPS
-    assert len(mmengine.load(
-        str(tmp_path / 'predictions' / 'webcam.json'))) == len(IMAGES)
+    assert len(mmengine.load(str(tmp_path / 'predictions' /
+                                 'webcam.json'))) == len(IMAGES)

@@ -41,11 +41,12 @@ def small_r101_d16() -> dict:
 
 
 MODELS_UNDER_TEST = {
-    'parsing-hrnet': lambda: config(
-        'demo/htcorrm_hrnetv2-w18s_1xb8-600it_synthetic-lip-128x128.py'),
-    'parsing-resnet-d16': small_r101_d16,
-    'edge-bdcn': lambda: config(
-        'htcorrm/htcorrm-edge_bdcn_1xb4-40k_lip-384x384.py'),
+    'parsing-hrnet':
+    lambda: config('demo/htcorrm_hrnetv2-w18s_1xb8-600it_synthetic-lip-128x128.py'),
+    'parsing-resnet-d16':
+    small_r101_d16,
+    'edge-bdcn':
+    lambda: config('htcorrm/htcorrm-edge_bdcn_1xb4-40k_lip-384x384.py'),
 }
 
 
@@ -57,16 +58,15 @@ def model(name: str):
 
 def batch(size):
     image = torch.randint(0, 256, (3, *size), dtype=torch.uint8)
-    sample = SegDataSample(metainfo=dict(
-        ori_shape=size, img_shape=size, scale_factor=(1.0, 1.0)))
+    sample = SegDataSample(
+        metainfo=dict(ori_shape=size, img_shape=size, scale_factor=(1.0, 1.0)))
     return dict(inputs=[image], data_samples=[sample])
 
 
-@pytest.mark.parametrize('name,size', [
-    ('parsing-hrnet', SIZES[0]),
-    ('parsing-resnet-d16', SIZES[0]), ('parsing-resnet-d16', SIZES[1]),
-    ('edge-bdcn', SIZES[0])
-])
+@pytest.mark.parametrize('name,size', [('parsing-hrnet', SIZES[0]),
+                                       ('parsing-resnet-d16', SIZES[0]),
+                                       ('parsing-resnet-d16', SIZES[1]),
+                                       ('edge-bdcn', SIZES[0])])
 def test_odd_sizes_are_padded_and_predicted_at_the_image_size(name, size):
     """The pose encoder raises unless its feature meets G1's size, and HNL
     needs every task feature on one grid: a prediction proves the alignment."""
@@ -92,8 +92,10 @@ def test_unpadded_odd_size_is_an_error_naming_both_sizes():
         data = net.data_preprocessor(batch((384, 132)), False)
         # 1/16 of 384 x 132 is 24 x 9: 96 x 36 after the deconvolutions, G1 is
         # 96 x 33.
-        with pytest.raises(ValueError, match=r'\(96, 36\) feature, but the '
-                           r'task features are \(96, 33\)'):
+        with pytest.raises(
+                ValueError,
+                match=r'\(96, 36\) feature, but the '
+                r'task features are \(96, 33\)'):
             net.predict(data['inputs'], data['data_samples'])
 
 

@@ -1,4 +1,5 @@
-"""The pose and MPII parsing label generators on the real samples, random-init models."""
+"""The pose and MPII parsing label generators on the real samples, random-init
+models."""
 import json
 import os
 import os.path as osp
@@ -39,22 +40,27 @@ DET_CONFIG = """
 default_scope = 'mmdet'
 model = dict(
     type='RetinaNet',
-    data_preprocessor=dict(type='DetDataPreprocessor', mean=[123.675, 116.28, 103.53],
-                           std=[58.395, 57.12, 57.375], bgr_to_rgb=True, pad_size_divisor=32),
-    backbone=dict(type='ResNet', depth=18, num_stages=4, out_indices=(3, ), norm_eval=True),
+    data_preprocessor=dict(type='DetDataPreprocessor',
+                           mean=[123.675, 116.28, 103.53],
+                           std=[58.395, 57.12, 57.375], bgr_to_rgb=True,
+                           pad_size_divisor=32),
+    backbone=dict(type='ResNet', depth=18, num_stages=4, out_indices=(3, ),
+                  norm_eval=True),
     neck=dict(type='FPN', in_channels=[512], out_channels=16, num_outs=1),
     bbox_head=dict(type='RetinaHead', num_classes=1, in_channels=16, stacked_convs=1,
                    feat_channels=16,
-                   anchor_generator=dict(type='AnchorGenerator', octave_base_scale=4,
-                                         scales_per_octave=1, ratios=[1.0], strides=[32]),
+                   anchor_generator=dict(type='AnchorGenerator',
+                                         octave_base_scale=4, scales_per_octave=1,
+                                         ratios=[1.0], strides=[32]),
                    bbox_coder=dict(type='DeltaXYWHBBoxCoder', target_means=[.0] * 4,
                                    target_stds=[1.0] * 4)),
     test_cfg=dict(nms_pre=100, min_bbox_size=0, score_thr=0.05,
                   nms=dict(type='nms', iou_threshold=0.5), max_per_img=20))
 test_dataloader = dict(dataset=dict(type='CocoDataset', pipeline=[
-    dict(type='LoadImageFromFile'), dict(type='Resize', scale=(64, 64), keep_ratio=True),
-    dict(type='PackDetInputs', meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
-                                          'scale_factor'))]))
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=(64, 64), keep_ratio=True),
+    dict(type='PackDetInputs', meta_keys=('img_id', 'img_path', 'ori_shape',
+                                          'img_shape', 'scale_factor'))]))
 """
 
 
@@ -79,37 +85,45 @@ def pose_model(tmp_path_factory):
 
 
 def run(tool, pose_model, root, dataset, out, *extra):
-    tool.main([root, '--dataset', dataset, '--pose-config', pose_model[0],
-               '--pose-checkpoint', pose_model[1], '--out', str(out), *extra])
+    tool.main([
+        root, '--dataset', dataset, '--pose-config', pose_model[0], '--pose-checkpoint',
+        pose_model[1], '--out',
+        str(out), *extra
+    ])
     with open(out) as f:
         return json.load(f)
 
 
 def coco_box(mask: np.ndarray) -> list:
-    """pycocotools' [x, y, w, h] of a binary mask."""
+    """Pycocotools' [x, y, w, h] of a binary mask."""
     return mask_utils.toBbox(
         mask_utils.encode(np.asfortranarray(mask.astype(np.uint8)))).tolist()
 
 
-def test_pascal_person_boxes_are_the_person_masks(tool, pose_model,
-                                                  shared_data, tmp_path):
+def test_pascal_person_boxes_are_the_person_masks(tool, pose_model, shared_data,
+                                                  tmp_path):
     from mmhtc.datasets import PascalPersonPartHumanDataset
     root = osp.join(shared_data, 'pascal_person_part')
-    content = run(tool, pose_model, root, 'pascal-person-part',
-                  tmp_path / 'pose.json', '--joints', 'lsp')
+    content = run(tool, pose_model, root, 'pascal-person-part', tmp_path / 'pose.json',
+                  '--joints', 'lsp')
     names = {img['id']: img['file_name'] for img in content['images']}
     for img_id in ('2008_000652', '2010_005243'):
         objects = loadmat(f'{root}/Annotations_Part/{img_id}.mat')['anno'][
             0, 0]['objects'][0]
-        expected = [coco_box(o['mask'] > 0) for o in objects
-                    if str(o['class'][0]) == 'person']
-        written = [a['bbox'] for a in content['annotations']
-                   if names[a['image_id']] == img_id + '.jpg']
+        expected = [
+            coco_box(o['mask'] > 0) for o in objects if str(o['class'][0]) == 'person'
+        ]
+        written = [
+            a['bbox'] for a in content['annotations']
+            if names[a['image_id']] == img_id + '.jpg'
+        ]
         np.testing.assert_allclose(written, expected)
     dataset = PascalPersonPartHumanDataset(
-        data_root=root, ann_file='val_id.txt', pose_file=str(tmp_path / 'pose.json'),
-        data_prefix=dict(img_path='JPEGImages',
-                         seg_map_path='pascal_person_part_gt_DERIVED'),
+        data_root=root,
+        ann_file='val_id.txt',
+        pose_file=str(tmp_path / 'pose.json'),
+        data_prefix=dict(
+            img_path='JPEGImages', seg_map_path='pascal_person_part_gt_DERIVED'),
         pipeline=[])
     assert sum(len(d['keypoints']) for d in dataset) == sum(
         1 for a in content['annotations']
@@ -120,11 +134,10 @@ def test_pascal_person_boxes_are_the_person_masks(tool, pose_model,
 
 @pytest.fixture(scope='module')
 def cihp_root(shared_data, tmp_path_factory):
-    """The real CIHP samples plus a ``Human_ids`` stand-in (the samples ship
-    none): the connected components of each parsing label's foreground."""
+    """The real CIHP samples plus a ``Human_ids`` stand-in (the samples ship none): the
+    connected components of each parsing label's foreground."""
     root = tmp_path_factory.mktemp('cihp')
-    source = osp.join(shared_data, 'cihp', 'instance-level_human_parsing',
-                      'Training')
+    source = osp.join(shared_data, 'cihp', 'instance-level_human_parsing', 'Training')
     for name in ('Images', 'Category_ids', 'train_id.txt'):
         os.symlink(osp.join(source, name), root / name)
     os.makedirs(root / 'Human_ids')
@@ -135,33 +148,37 @@ def cihp_root(shared_data, tmp_path_factory):
     return str(root)
 
 
-def test_cihp_json_has_one_person_per_instance_and_resumes(
-        tool, pose_model, cihp_root, tmp_path, monkeypatch):
+def test_cihp_json_has_one_person_per_instance_and_resumes(tool, pose_model, cihp_root,
+                                                           tmp_path, monkeypatch):
     from mmhtc.datasets import CIHPHumanDataset
     out = tmp_path / 'pose.json'
     content = run(tool, pose_model, cihp_root, 'cihp', out)
     dataset = CIHPHumanDataset(
-        data_root=cihp_root, ann_file='train_id.txt', pose_file=str(out),
+        data_root=cihp_root,
+        ann_file='train_id.txt',
+        pose_file=str(out),
         data_prefix=dict(img_path='Images', seg_map_path='Category_ids'),
         pipeline=[])
     assert len(dataset) == 6
     for info in dataset:
-        ids = np.array(Image.open(
-            osp.join(cihp_root, 'Human_ids', info['img_id'] + '.png')))
+        ids = np.array(
+            Image.open(osp.join(cihp_root, 'Human_ids', info['img_id'] + '.png')))
         assert info['keypoints'].shape == (ids.max(), 17, 2)
         for k, box in enumerate(info['bbox'], start=1):
             x, y, w, h = coco_box(ids == k)
             np.testing.assert_allclose(box, [x, y, x + w, y + h])
 
-    partial = dict(content, images=content['images'][:2], annotations=[
-        a for a in content['annotations'] if a['image_id'] < 2])
+    partial = dict(
+        content,
+        images=content['images'][:2],
+        annotations=[a for a in content['annotations'] if a['image_id'] < 2])
     with open(out, 'w') as f:
         json.dump(partial, f)
     calls = []
     predict = tool.inference_topdown
-    monkeypatch.setattr(tool, 'inference_topdown',
-                        lambda m, path, boxes: calls.append(path) or predict(
-                            m, path, boxes))
+    monkeypatch.setattr(
+        tool, 'inference_topdown',
+        lambda m, path, boxes: calls.append(path) or predict(m, path, boxes))
     resumed = run(tool, pose_model, cihp_root, 'cihp', out)
     assert len(calls) == 4
     assert sorted(map(json.dumps, resumed['annotations'])) == sorted(
@@ -184,9 +201,11 @@ def test_atr_box_is_the_whole_image(tool, pose_model, shared_data, tmp_path):
     for img, ann in zip(content['images'], content['annotations']):
         assert ann['bbox'] == [0, 0, img['width'], img['height']]
     dataset = ATRHumanDataset(
-        data_root=str(tmp_path), ann_file='train_id.txt',
+        data_root=str(tmp_path),
+        ann_file='train_id.txt',
         pose_file=str(tmp_path / 'pose.json'),
-        data_prefix=dict(img_path='humanparsing/JPEGImages'), pipeline=[])
+        data_prefix=dict(img_path='humanparsing/JPEGImages'),
+        pipeline=[])
     assert [len(d['keypoints']) for d in dataset] == [1, 1]
 
 
@@ -212,8 +231,7 @@ def test_detector_boxes_are_the_confident_persons(tool):
     np.testing.assert_array_equal(boxes, bboxes[[0, 2]])
 
 
-def test_missing_instance_labels_need_a_detector(tool, pose_model, cihp_root,
-                                                 tmp_path):
+def test_missing_instance_labels_need_a_detector(tool, pose_model, cihp_root, tmp_path):
     root = tmp_path / 'cihp'
     os.makedirs(root)
     os.symlink(osp.join(cihp_root, 'Images'), root / 'Images')
@@ -232,14 +250,15 @@ def run_parsing(parsing_tool, shared_data, out_dir, ann_file=None):
         ann_file or osp.join(mpii, 'test_mpii.json'), mpii, '--config',
         osp.join(REPO_ROOT, 'configs', 'demo',
                  'htcorrm_hrnetv2-w18s_1xb8-600it_synthetic-lip-128x128.py'),
-        '--out-dir', str(out_dir),
-        '--crop-size', '64', '64'])
+        '--out-dir',
+        str(out_dir), '--crop-size', '64', '64'
+    ])
 
 
 def test_mpii_parsing_is_pasted_back_into_each_image(parsing_tool, shared_data,
                                                      tmp_path, monkeypatch):
-    """With an oracle model (face everywhere in the crop), the label is face
-    exactly in each person's padded box, mmpose's MPII box."""
+    """With an oracle model (face everywhere in the crop), the label is face exactly in
+    each person's padded box, mmpose's MPII box."""
     from mmengine.structures import PixelData
     from mmseg.structures import SegDataSample
 
@@ -258,12 +277,11 @@ def test_mpii_parsing_is_pasted_back_into_each_image(parsing_tool, shared_data,
     run_parsing(parsing_tool, shared_data, tmp_path)
     mpii = json.load(open(osp.join(shared_data, 'mpii', 'test_mpii.json')))
     assert sorted(os.listdir(tmp_path)) == sorted(
-        {p['image'].replace('.jpg', '.png') for p in mpii})
+        {p['image'].replace('.jpg', '.png')
+         for p in mpii})
     for person in mpii:
-        label = np.array(Image.open(tmp_path / person['image'].replace(
-            '.jpg', '.png')))
-        width, height = Image.open(
-            osp.join(shared_data, 'mpii', person['image'])).size
+        label = np.array(Image.open(tmp_path / person['image'].replace('.jpg', '.png')))
+        width, height = Image.open(osp.join(shared_data, 'mpii', person['image'])).size
         assert label.shape == (height, width)
         cx = person['center'][0] - 1
         cy = person['center'][1] + 15 * person['scale'] - 1
@@ -271,13 +289,13 @@ def test_mpii_parsing_is_pasted_back_into_each_image(parsing_tool, shared_data,
         # nearest neighbour: the 64 crop pixels reach half a pixel past the box
         atol = half / 64 + 1
         ys, xs = np.nonzero(label == 13)
-        np.testing.assert_allclose(
-            [xs.min(), ys.min()], np.maximum([cx - half, cy - half], 0),
-            atol=atol)
-        np.testing.assert_allclose(
-            [xs.max(), ys.max()],
-            np.minimum([cx + half, cy + half], [width - 1, height - 1]),
-            atol=atol)
+        np.testing.assert_allclose([xs.min(), ys.min()],
+                                   np.maximum([cx - half, cy - half], 0),
+                                   atol=atol)
+        np.testing.assert_allclose([xs.max(), ys.max()],
+                                   np.minimum([cx + half, cy + half],
+                                              [width - 1, height - 1]),
+                                   atol=atol)
         assert set(np.unique(label)) <= {0, 13}
     count = len(calls)
     run_parsing(parsing_tool, shared_data, tmp_path)
@@ -289,22 +307,21 @@ def stub_lip_model(config, checkpoint, device):
     from types import SimpleNamespace
 
     from mmhtc.datasets.metainfo import LIP_CLASSES
-    return SimpleNamespace(cfg=SimpleNamespace(default_scope='mmseg'),
-                           dataset_meta=dict(classes=LIP_CLASSES))
+    return SimpleNamespace(
+        cfg=SimpleNamespace(default_scope='mmseg'),
+        dataset_meta=dict(classes=LIP_CLASSES))
 
 
-def test_mpii_parsing_with_a_random_init_model(parsing_tool, shared_data,
-                                               tmp_path):
+def test_mpii_parsing_with_a_random_init_model(parsing_tool, shared_data, tmp_path):
     with open(osp.join(shared_data, 'mpii', 'test_mpii.json')) as f:
         person = json.load(f)[1]
     with open(tmp_path / 'one.json', 'w') as f:
         json.dump([person], f)
-    run_parsing(parsing_tool, shared_data, tmp_path / 'out',
-                str(tmp_path / 'one.json'))
+    run_parsing(parsing_tool, shared_data, tmp_path / 'out', str(tmp_path / 'one.json'))
     for name in os.listdir(tmp_path / 'out'):
         label = np.array(Image.open(tmp_path / 'out' / name))
-        size = Image.open(osp.join(shared_data, 'mpii',
-                                   name.replace('.png', '.jpg'))).size
+        size = Image.open(osp.join(shared_data, 'mpii', name.replace('.png',
+                                                                     '.jpg'))).size
         assert label.shape == size[::-1] and label.max() < 20
 
 
@@ -315,8 +332,8 @@ def test_bad_mpii_json_is_named(parsing_tool, tmp_path):
         parsing_tool.read_persons(str(bad), str(tmp_path))
 
 
-def test_images_without_instance_labels_take_detector_boxes(
-        tool, pose_model, cihp_root, tmp_path):
+def test_images_without_instance_labels_take_detector_boxes(tool, pose_model, cihp_root,
+                                                            tmp_path):
     """A random-init one-class RetinaNet (ResNet-18) gives the boxes."""
     from mmdet.apis import inference_detector
     root = tmp_path / 'cihp'
@@ -328,14 +345,13 @@ def test_images_without_instance_labels_take_detector_boxes(
     torch.manual_seed(0)
     detector = tool.init_person_detector(str(config), None, 'cpu')
     torch.save(dict(state_dict=detector.state_dict()), tmp_path / 'det.pth')
-    content = run(tool, pose_model, str(root), 'cihp', tmp_path / 'pose.json',
-                  '--ids', str(root / 'ids.txt'), '--det-config', str(config),
-                  '--det-checkpoint', str(tmp_path / 'det.pth'),
-                  '--bbox-thr', '0')
+    content = run(tool, pose_model, str(root), 'cihp', tmp_path / 'pose.json', '--ids',
+                  str(root / 'ids.txt'), '--det-config', str(config),
+                  '--det-checkpoint', str(tmp_path / 'det.pth'), '--bbox-thr', '0')
     pred = inference_detector(detector, str(root / 'Images' / '0000002.jpg'))
     pred = pred.pred_instances.cpu().numpy()
-    expected = tool.select_person_boxes(pred.bboxes, pred.labels, pred.scores,
-                                        score_thr=0)
+    expected = tool.select_person_boxes(
+        pred.bboxes, pred.labels, pred.scores, score_thr=0)
     assert len(expected) > 0
     np.testing.assert_allclose(
         [a['bbox'] for a in content['annotations']],

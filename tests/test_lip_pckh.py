@@ -21,11 +21,11 @@ def test_hand_computed_case():
     gt = np.stack([person(10), person(20)])
     visible = np.ones((2, 16))
     pred = gt.copy()
-    pred[0, 10, 0] += 4.0   # r_wrist, 0.4 head: correct
-    pred[0, 15, 0] += 6.0   # l_wrist, 0.6 head: wrong
-    pred[1, 0, 1] += 11.0   # r_ankle, 0.55 head: wrong
+    pred[0, 10, 0] += 4.0  # r_wrist, 0.4 head: correct
+    pred[0, 15, 0] += 6.0  # l_wrist, 0.6 head: wrong
+    pred[1, 0, 1] += 11.0  # r_ankle, 0.55 head: wrong
     pred[1, 6, 0] += 100.0  # pelvis: not in any column
-    visible[1, 5] = 0       # l_ankle not annotated
+    visible[1, 5] = 0  # l_ankle not annotated
     scores = lip_pckh(pred, gt, visible)
     assert scores['Wrist'] == pytest.approx(75.0)
     # r_ankle 1 of 2, l_ankle 1 of 1: the mean of 50 and 100
@@ -84,8 +84,7 @@ def test_metric_end_to_end():
     metric.process({}, [
         dict(
             pred_instances=dict(keypoints=pred[None]),
-            gt_instances=dict(
-                keypoints=gt[None], keypoints_visible=np.ones((1, 16))))
+            gt_instances=dict(keypoints=gt[None], keypoints_visible=np.ones((1, 16))))
     ])
     results = metric.evaluate(1)
     assert results['lip/PCKh_Wrist'] == pytest.approx(50.0)
@@ -98,8 +97,9 @@ def test_sample_without_predicted_person_misses_every_joint():
     annotation = dict(keypoints=gt[None], keypoints_visible=np.ones((1, 16)))
     metric.process({}, [
         dict(pred_instances=dict(keypoints=gt[None]), gt_instances=annotation),
-        dict(pred_instances=dict(keypoints=np.zeros((0, 16, 2))),
-             gt_instances=annotation)
+        dict(
+            pred_instances=dict(keypoints=np.zeros((0, 16, 2))),
+            gt_instances=annotation)
     ])
     results = metric.evaluate(2)
     assert results['lip/PCKh'] == pytest.approx(50.0)
@@ -107,10 +107,12 @@ def test_sample_without_predicted_person_misses_every_joint():
 
 
 def calc_pckh_reference(pred, gt, annotated, thr=0.5):
-    """A transcription of NPPNet's ``utils/calc_pckh.py`` arithmetic: the CSV
+    """A transcription of NPPNet's ``utils/calc_pckh.py`` arithmetic: the CSV.
+
     readers' NaN -> -1 and, for predictions, every value < 0 -> 1; head size
     |gt9 - gt8|, 0 where a head joint's x < 0; a joint counts where the person
-    has a head size and its ground truth has x, y >= 0; correct at dist <= thr."""
+    has a head size and its ground truth has x, y >= 0; correct at dist <= thr.
+    """
     gt = np.where(annotated[..., None] > 0, gt, -1.0).astype(np.float64)
     pred = np.array(pred, dtype=np.float64)
     pred[np.isnan(pred)] = -1
@@ -130,44 +132,44 @@ def calc_pckh_reference(pred, gt, annotated, thr=0.5):
 
 
 def test_negative_predicted_coordinates():
-    """NPPNet's reader sets negative predicted coordinates to 1: a prediction 7
-    px left of the image for a joint at x = 1 (0.7 head sizes off) scores as a
-    hit there, a miss in plain PCKh; one 4 px left stays a hit in both."""
+    """NPPNet's reader sets negative predicted coordinates to 1: a prediction 7 px left
+    of the image for a joint at x = 1 (0.7 head sizes off) scores as a hit there, a miss
+    in plain PCKh; one 4 px left stays a hit in both."""
     gt = person(10)
-    gt[0] = (1, 60)     # r_ankle at the left border
-    gt[5] = (2, 70)     # l_ankle
+    gt[0] = (1, 60)  # r_ankle at the left border
+    gt[5] = (2, 70)  # l_ankle
     pred = gt.copy()
-    pred[0, 0] = -6.0   # 7 px off; clipped to x = 1: exact
-    pred[5, 0] = -2.0   # 4 px off; clipped to x = 1: 1 px off
+    pred[0, 0] = -6.0  # 7 px off; clipped to x = 1: exact
+    pred[5, 0] = -2.0  # 4 px off; clipped to x = 1: 1 px off
     visible = np.ones((1, 16))
     plain = lip_pckh(pred[None], gt[None], visible)
     nppnet = lip_pckh(pred[None], gt[None], visible, protocol='nppnet')
     assert plain['Ankle'] == 50.0
     assert nppnet['Ankle'] == 100.0
-    assert nppnet == pytest.approx(
-        calc_pckh_reference(pred[None], gt[None], visible))
+    assert nppnet == pytest.approx(calc_pckh_reference(pred[None], gt[None], visible))
 
 
 def test_exact_ties_are_correct_as_in_the_references():
-    """Joints exactly half a head size off (offset = half the head vector, exact
-    in float64) are correct under ``<=``, also with float32 ground truth as the
-    dataset stores it and head sizes that float32 cannot represent."""
+    """Joints exactly half a head size off (offset = half the head vector, exact in
+    float64) are correct under ``<=``, also with float32 ground truth as the dataset
+    stores it and head sizes that float32 cannot represent."""
     rng = np.random.default_rng(5)
     gt = np.stack([person() for _ in range(50)])
     gt[:, 8] = (100, 100)
     gt[:, 9] = gt[:, 8] - 2 * rng.integers(1, 40, (50, 2))
     half = (gt[:, 8] - gt[:, 9]) / 2
-    pred = gt + half[:, None]   # every joint exactly 0.5 head sizes off
+    pred = gt + half[:, None]  # every joint exactly 0.5 head sizes off
     visible = np.ones((50, 16))
     scores = lip_pckh(pred, gt.astype(np.float32), visible)
     assert all(v == 100.0 for v in scores.values())
     assert scores == calc_pckh_reference(pred, gt, visible)
     metric = LIPPCKhMetric(protocol='nppnet')
     metric.process({}, [
-        dict(pred_instances=dict(keypoints=p[None]),
-             gt_instances=dict(keypoints=g[None].astype(np.float32),
-                               keypoints_visible=np.ones((1, 16))))
-        for p, g in zip(pred, gt)
+        dict(
+            pred_instances=dict(keypoints=p[None]),
+            gt_instances=dict(
+                keypoints=g[None].astype(np.float32),
+                keypoints_visible=np.ones((1, 16)))) for p, g in zip(pred, gt)
     ])
     assert metric.evaluate(50)['lip/PCKh'] == 100.0
 
@@ -180,7 +182,7 @@ def test_equals_the_nppnet_script_on_noisy_real_poses(lip_val):
     rng = np.random.default_rng(6)
     head = np.linalg.norm(gt[:, 9] - gt[:, 8], axis=-1)
     pred = gt + rng.normal(0, 0.3, gt.shape) * head[:, None, None] - 3
-    pred = np.round(pred)   # integer pixels, as heatmap argmaxes give
+    pred = np.round(pred)  # integer pixels, as heatmap argmaxes give
     ours = lip_pckh(pred, gt, visible, protocol='nppnet')
     reference = calc_pckh_reference(pred, gt, visible)
     assert ours == pytest.approx(reference, abs=1e-9)
@@ -196,8 +198,7 @@ def test_lip_configs_use_the_nppnet_protocol():
     from mmengine.config import Config
     repo = osp.dirname(osp.dirname(osp.abspath(__file__)))
     for name in ('lip_pose.py', 'lip_nppnet.py'):
-        cfg = Config.fromfile(
-            osp.join(repo, 'configs', '_base_', 'datasets', name))
+        cfg = Config.fromfile(osp.join(repo, 'configs', '_base_', 'datasets', name))
         evaluators = cfg.test_evaluator
         if isinstance(evaluators, dict):
             evaluators = [evaluators]

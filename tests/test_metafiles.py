@@ -33,16 +33,14 @@ def test_metafile_entries(path):
         where = f"{path}: {model.get('Name')}"
         assert model['In Collection'] in collections, where
         assert osp.isfile(osp.join(REPO, model['Config'])), where
-        assert model['Name'] == osp.splitext(osp.basename(
-            model['Config']))[0], where
+        assert model['Name'] == osp.splitext(osp.basename(model['Config']))[0], where
         assert model['Name'] not in names, where
         names.add(model['Name'])
         assert model['Metadata']['Training Data'], where
         for result in model['Results']:
             assert result['Task'] and result['Dataset'], where
-            assert all(
-                isinstance(v, (int, float))
-                for v in result['Metrics'].values()), where
+            assert all(isinstance(v, (int, float))
+                       for v in result['Metrics'].values()), where
         status = model['Metadata']['Status']
         if 'Weights' in model:
             assert model['Weights'].startswith('https://'), where
@@ -82,8 +80,8 @@ def test_demo_metafile_matches_readme_demo_results():
     for result in model['Results']:
         metrics.update(result['Metrics'])
     assert numbers == [
-        metrics['mIoU'], metrics['aAcc'], metrics['ODS'], metrics['OIS'],
-        metrics['AP'], metrics['PCK@0.1']
+        metrics['mIoU'], metrics['aAcc'], metrics['ODS'], metrics['OIS'], metrics['AP'],
+        metrics['PCK@0.1']
     ]
     assert 'Weights' not in model
     assert 'publish_model.py' in model['Metadata']['How To Get Weights']

@@ -16,7 +16,7 @@ COLUMNS = ('Head', 'Shoulder', 'Elbow', 'Wrist', 'Hip', 'Knee', 'Ankle')
 
 
 def test_head_size_from_box():
-    boxes = np.array([[10., 20., 40., 60.]])   # 30 x 40, diagonal 50
+    boxes = np.array([[10., 20., 40., 60.]])  # 30 x 40, diagonal 50
     np.testing.assert_allclose(mpii_head_size(boxes), [30.0])
 
 
@@ -25,11 +25,11 @@ def test_hand_computed_case():
     visible = np.ones((2, 16))
     head = np.array([10.0, 20.0])
     pred = gt.copy()
-    pred[0, 9, 0] = 5.0     # head top at exactly 0.5 head: correct (<=)
-    pred[0, 8, 0] = 5.5     # upper neck 0.55 head: wrong
-    pred[1, 10, 1] = 10.5   # r_wrist 0.525 head: wrong
-    pred[1, 7, 0] = 99.0    # thorax: not in any column
-    visible[1, 15] = 0      # l_wrist not annotated
+    pred[0, 9, 0] = 5.0  # head top at exactly 0.5 head: correct (<=)
+    pred[0, 8, 0] = 5.5  # upper neck 0.55 head: wrong
+    pred[1, 10, 1] = 10.5  # r_wrist 0.525 head: wrong
+    pred[1, 7, 0] = 99.0  # thorax: not in any column
+    visible[1, 15] = 0  # l_wrist not annotated
     scores = mpii_pckh(pred, gt, visible, head)
     assert scores['Head'] == pytest.approx(75.0)
     # r_wrist 1 of 2, l_wrist 1 of 1: the mean of the two joints' PCKh
@@ -42,15 +42,14 @@ def test_hand_computed_case():
 
 
 def mmpose_scores(pred, gt, visible, head) -> dict:
-    """mmpose's MpiiPCKAccuracy on the same arrays."""
+    """Mmpose's MpiiPCKAccuracy on the same arrays."""
     metric = MpiiPCKAccuracy()
     metric.process(None, [
         dict(
             pred_instances=dict(keypoints=p[None]),
             gt_instances=dict(
-                keypoints=g[None], keypoints_visible=v[None],
-                head_size=np.array([[h]])))
-        for p, g, v, h in zip(pred, gt, visible, head)
+                keypoints=g[None], keypoints_visible=v[None], head_size=np.array(
+                    [[h]]))) for p, g, v, h in zip(pred, gt, visible, head)
     ])
     return metric.compute_metrics(metric.results)
 
@@ -80,13 +79,13 @@ def test_equals_mmpose_where_definitions_agree():
     rng = np.random.default_rng(1)
     gt = rng.uniform(0, 500, (300, 16, 2))
     ours, _ = assert_agrees_with_mmpose(gt, *random_case(gt))
-    assert 20 < ours['Mean'] < 95   # a case with misses and hits
+    assert 20 < ours['Mean'] < 95  # a case with misses and hits
 
 
 def test_differences_from_mmpose():
     gt = np.random.default_rng(2).uniform(0, 500, (4, 16, 2))
     visible = np.ones((4, 16))
-    head = np.full(4, 2.0)   # threshold 1 px < the sqrt(2) px of mmpose's +1
+    head = np.full(4, 2.0)  # threshold 1 px < the sqrt(2) px of mmpose's +1
     exact = mpii_pckh(gt, gt, visible, head)
     assert all(v == 100.0 for v in exact.values())
     mmpose_exact = mmpose_scores(gt, gt, visible, head)
@@ -109,7 +108,8 @@ def test_metric_on_data_samples():
         dict(
             pred_instances=dict(keypoints=p[None]),
             gt_instances=dict(
-                keypoints=g[None], keypoints_visible=v[None, :, None],
+                keypoints=g[None],
+                keypoints_visible=v[None, :, None],
                 head_size=np.array([[h]])))
         for p, g, v, h in zip(pred, gt, visible, head)
     ])
@@ -130,16 +130,16 @@ def test_metric_names_missing_head_size():
 
 
 def test_real_sample_through_the_dataset(shared_data, tmp_path):
-    """The real MPII annotations read by MPIIHumanDataset with head boxes around
-    the head joints (the sample has no mpii_gt_val.mat): the dataset's
-    head_size feeds both metrics, which agree as above."""
+    """The real MPII annotations read by MPIIHumanDataset with head boxes around the
+    head joints (the sample has no mpii_gt_val.mat): the dataset's head_size feeds both
+    metrics, which agree as above."""
     from mmhtc.datasets import MPIIHumanDataset
     ann_file = osp.join(shared_data, 'mpii', 'test_mpii.json')
     with open(ann_file) as f:
         joints = np.array([a['joints'] for a in json.load(f)])
     top_left = np.minimum(joints[:, 8], joints[:, 9])
     bottom_right = np.maximum(joints[:, 8], joints[:, 9])
-    boxes = np.stack([top_left, bottom_right], axis=1)   # (N, 2, 2)
+    boxes = np.stack([top_left, bottom_right], axis=1)  # (N, 2, 2)
     headbox_file = str(tmp_path / 'mpii_gt_val.mat')
     savemat(headbox_file, dict(headboxes_src=boxes.transpose(1, 2, 0)))
     dataset = MPIIHumanDataset(
@@ -152,8 +152,7 @@ def test_real_sample_through_the_dataset(shared_data, tmp_path):
     gt = np.concatenate([d['keypoints'] for d in infos])
     visible = np.concatenate([d['keypoints_visible'] for d in infos])
     head = np.concatenate([d['head_size'] for d in infos])[:, 0]
-    np.testing.assert_allclose(head, mpii_head_size(boxes.reshape(-1, 4)),
-                               rtol=1e-6)
+    np.testing.assert_allclose(head, mpii_head_size(boxes.reshape(-1, 4)), rtol=1e-6)
     assert all(v == 100.0 for v in mpii_pckh(gt, gt, visible, head).values())
     pred, _, _ = random_case(gt, seed=4)
     assert_agrees_with_mmpose(pred, gt, visible, head)
@@ -176,8 +175,7 @@ def hrnet_pckh(pred, gt, visible, boxes, thr=0.5):
     arrays: |pred - gt| / (0.6 |box diagonal|) <= thr in float64, PCKh per
     joint over the visible ones, the mean weighted by joint counts without
     pelvis and thorax."""
-    uv_err = np.linalg.norm(
-        pred.astype(np.float64) - gt.astype(np.float64), axis=2)
+    uv_err = np.linalg.norm(pred.astype(np.float64) - gt.astype(np.float64), axis=2)
     headsizes = np.linalg.norm(boxes[:, 1] - boxes[:, 0], axis=1) * 0.6
     scaled = uv_err / headsizes[:, None]
     less = (scaled <= thr) & (visible > 0)
@@ -189,23 +187,21 @@ def hrnet_pckh(pred, gt, visible, boxes, thr=0.5):
 
 
 def test_exact_ties_as_hrnet():
-    """Joints put half a head size away (the threshold, up to float32
-    rounding of the predictions): each is decided as HRNet's script decides
-    it, in float64 from the same float32 inputs."""
+    """Joints put half a head size away (the threshold, up to float32 rounding of the
+    predictions): each is decided as HRNet's script decides it, in float64 from the same
+    float32 inputs."""
     rng = np.random.default_rng(8)
     gt = rng.integers(50, 400, (200, 16, 2)).astype(np.float32)
     corner = rng.integers(0, 400, (200, 2))
     boxes = np.stack([corner, corner + rng.integers(5, 60, (200, 2))], 1)
     head = mpii_head_size(boxes.reshape(-1, 4).astype(np.float64))
     angle = rng.uniform(0, 2 * np.pi, (200, 16))
-    offset = 0.5 * head[:, None, None] * np.stack(
-        [np.cos(angle), np.sin(angle)], -1)
+    offset = 0.5 * head[:, None, None] * np.stack([np.cos(angle), np.sin(angle)], -1)
     pred = (gt + offset).astype(np.float32)
     visible = np.ones((200, 16))
     per_joint, mean = hrnet_pckh(pred, gt, visible, boxes)
-    assert 5 < mean < 95   # ties on both sides
+    assert 5 < mean < 95  # ties on both sides
     ours = mpii_pckh(pred, gt, visible, head, head_joints=(9, ))
     assert ours['Mean'] == pytest.approx(mean, abs=1e-9)
     assert ours['Head'] == pytest.approx(per_joint[9], abs=1e-9)
-    assert ours['Wrist'] == pytest.approx(
-        (per_joint[10] + per_joint[15]) / 2, abs=1e-9)
+    assert ours['Wrist'] == pytest.approx((per_joint[10] + per_joint[15]) / 2, abs=1e-9)

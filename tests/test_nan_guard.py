@@ -15,9 +15,9 @@ from mmhtc.registry import POSE_HOOKS, SEG_HOOKS
 
 
 class ToyModel(BaseModel):
-    """y = w x with two loss terms; ``loss_b`` is multiplied by ``bad`` at
-    iteration ``bad_at`` (counted from 1), or from it on (``bad_from``); with
-    ``bad_buffer`` the buffer ``seen`` becomes ``bad`` then too."""
+    """Y = w x with two loss terms; ``loss_b`` is multiplied by ``bad`` at iteration
+    ``bad_at`` (counted from 1), or from it on (``bad_from``); with ``bad_buffer`` the
+    buffer ``seen`` becomes ``bad`` then too."""
 
     def __init__(self,
                  bad_at: int,
@@ -64,11 +64,10 @@ def train(tmp_path,
           model: Optional[ToyModel] = None,
           guard: Optional[dict] = None,
           **kwargs) -> Runner:
-    """Train ``model`` (:class:`ToyModel` of ``bad_at`` and ``bad`` by default)
-    with a checkpoint at every iteration and ``NaNGuardHook`` (of ``guard``);
-    ``kwargs`` override the Runner's arguments."""
-    kwargs.setdefault('optim_wrapper',
-                      dict(optimizer=dict(type='SGD', lr=0.01)))
+    """Train ``model`` (:class:`ToyModel` of ``bad_at`` and ``bad`` by default) with a
+    checkpoint at every iteration and ``NaNGuardHook`` (of ``guard``); ``kwargs``
+    override the Runner's arguments."""
+    kwargs.setdefault('optim_wrapper', dict(optimizer=dict(type='SGD', lr=0.01)))
     runner = Runner(
         default_scope='mmseg',
         model=model or ToyModel(bad_at, bad),
@@ -81,8 +80,11 @@ def train(tmp_path,
             num_workers=0),
         train_cfg=dict(by_epoch=False, max_iters=max_iters),
         default_hooks=dict(
-            checkpoint=dict(type=checkpoint, by_epoch=False, interval=1,
-                            max_keep_ckpts=max_keep_ckpts)),
+            checkpoint=dict(
+                type=checkpoint,
+                by_epoch=False,
+                interval=1,
+                max_keep_ckpts=max_keep_ckpts)),
         custom_hooks=[dict(type='NaNGuardHook', **(guard or {}))],
         **kwargs)
     runner.train()
@@ -112,21 +114,22 @@ def test_registered_for_both_libraries():
     assert SEG_HOOKS.get('NaNGuardHook').__module__.startswith('mmhtc.')
 
 
-def train_amp(tmp_path, monkeypatch, model: ToyModel, loss_scale='dynamic',
+def train_amp(tmp_path,
+              monkeypatch,
+              model: ToyModel,
+              loss_scale='dynamic',
               **guard) -> Runner:
-    """Train ``model`` with mmengine's ``AmpOptimWrapper`` on the CPU: torch's
-    CPU ``GradScaler`` (the CUDA one turns itself off without a GPU) and
-    bfloat16 autocast."""
-    monkeypatch.setattr(amp_optimizer_wrapper, 'is_cuda_available',
-                        lambda: True)
+    """Train ``model`` with mmengine's ``AmpOptimWrapper`` on the CPU: torch's CPU
+    ``GradScaler`` (the CUDA one turns itself off without a GPU) and bfloat16
+    autocast."""
+    monkeypatch.setattr(amp_optimizer_wrapper, 'is_cuda_available', lambda: True)
     wrapper = AmpOptimWrapper(
         optimizer=torch.optim.SGD(model.parameters(), lr=0.01),
         loss_scale=loss_scale,
         dtype='bfloat16')
     scale = 2.0**16 if loss_scale == 'dynamic' else loss_scale
     wrapper.loss_scaler = torch.amp.GradScaler('cpu', init_scale=scale)
-    return train(tmp_path, 0, 1.0, model=model, optim_wrapper=wrapper,
-                 guard=guard)
+    return train(tmp_path, 0, 1.0, model=model, optim_wrapper=wrapper, guard=guard)
 
 
 def test_amp_skipped_step_is_not_a_stop(tmp_path, monkeypatch):
@@ -158,8 +161,10 @@ def test_amp_lasting_non_finite_loss_stops(tmp_path, monkeypatch):
 
 def test_amp_non_finite_buffer_stops(tmp_path, monkeypatch):
     model = ToyModel(bad_at=3, bad=math.nan, bad_buffer=True)
-    with pytest.raises(RuntimeError, match='at iteration 3 .*the loss scaler '
-                       'skipped the update, but buffer seen became non-finite'):
+    with pytest.raises(
+            RuntimeError,
+            match='at iteration 3 .*the loss scaler '
+            'skipped the update, but buffer seen became non-finite'):
         train_amp(tmp_path, monkeypatch, model)
 
 
@@ -167,5 +172,5 @@ def test_amp_static_scale_stops_at_once(tmp_path, monkeypatch):
     """A static loss scale does not change when a step is skipped: the guard
     cannot tell a skipped step and stops."""
     with pytest.raises(RuntimeError, match='at iteration 3 .*loss_b=nan$'):
-        train_amp(tmp_path, monkeypatch, ToyModel(bad_at=3, bad=math.nan),
-                  loss_scale=512.0)
+        train_amp(
+            tmp_path, monkeypatch, ToyModel(bad_at=3, bad=math.nan), loss_scale=512.0)

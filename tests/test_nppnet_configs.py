@@ -5,11 +5,11 @@ import sys
 
 import pytest
 import torch
+from conftest import REPO_ROOT
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmseg.registry import MODELS
 
-from conftest import REPO_ROOT
 from mmhtc.models.nas import load_genotype, save_genotype
 
 PAPER_GENOTYPE = osp.join(REPO_ROOT, 'configs', 'nppnet', 'genotypes',
@@ -29,9 +29,9 @@ def build(path: str, **network):
 
 @pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
 def test_config_builds_or_names_the_stage_to_run_first(path, tmp_path):
-    """Configs that continue a search stage build from the genotype given on
-    the command line; without it (or with a missing file) the error names the
-    key, the file and the config of the stage that writes it."""
+    """Configs that continue a search stage build from the genotype given on the command
+    line; without it (or with a missing file) the error names the key, the file and the
+    config of the stage that writes it."""
     network = Config.fromfile(path).model.network
     stage = network.get('genotype_from')
     if stage:
@@ -53,8 +53,10 @@ def test_config_builds_or_names_the_stage_to_run_first(path, tmp_path):
     assert model.searching == bool(network.get('search'))
     if 'search' in network or 'genotype_from' in network:
         assert model.train_cfg['entropy_weight'] == 0.25
-    norms = [m for m in model.modules()
-             if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    norms = [
+        m for m in model.modules()
+        if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
+    ]
     assert norms and all(isinstance(m, torch.nn.SyncBatchNorm) for m in norms)
 
 
@@ -67,8 +69,8 @@ def test_published_architecture_has_the_papers_parameters():
 
 
 def test_release_structure_has_the_authors_parameters():
-    """The release-structure configs hold the authors' network: 76,981,324
-    parameters, as their Network at INIT_CHANNELS=64, LAYERS=16."""
+    """The release-structure configs hold the authors' network: 76,981,324 parameters,
+    as their Network at INIT_CHANNELS=64, LAYERS=16."""
     for schedule in ('120e', '190e'):
         model = build(
             osp.join(REPO_ROOT, 'configs', 'nppnet',
@@ -77,22 +79,26 @@ def test_release_structure_has_the_authors_parameters():
 
 
 def test_release_schedule_rates():
-    """The release's schedule: Adam 1.5e-3, 0.33 x on stems and encoder cells
-    (not the decoding cells), 1e-4 on the loss weights."""
+    """The release's schedule: Adam 1.5e-3, 0.33 x on stems and encoder cells (not the
+    decoding cells), 1e-4 on the loss weights."""
     from mmengine.optim import build_optim_wrapper
     cfg = Config.fromfile(
         osp.join(REPO_ROOT, 'configs', 'nppnet',
                  'nppnet_c128-l16-release_4xb4-190e_lip-384x384.py'))
     cfg.model.network.update(
-        channels=8, num_cells=4, norm_cfg=dict(type='BN'),
+        channels=8,
+        num_cells=4,
+        norm_cfg=dict(type='BN'),
         high_level_channels=dict(pose=32, pose_aux=24, parsing=32, edge=24))
     init_default_scope('mmseg')
     model = MODELS.build(cfg.model)
     wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
     names = {id(p): n for n, p in model.named_parameters()}
-    rates = {names[id(p)]: group['lr']
-             for group in wrapper.optimizer.param_groups
-             for p in group['params']}
+    rates = {
+        names[id(p)]: group['lr']
+        for group in wrapper.optimizer.param_groups
+        for p in group['params']
+    }
     assert rates['network.branches.parsing.stem_s1.0.weight'] == 0.33 * 1.5e-3
     assert rates['network.branches.pose.cells.3.pre1.1.weight'] == 0.33 * 1.5e-3
     assert rates['network.branches.pose.decoder.0.pre0.1.weight'] == 1.5e-3
@@ -104,8 +110,10 @@ def test_release_schedule_rates():
 def test_nas_memory_benchmark_partial_channels_use_less(capsys):
     sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'analysis_tools'))
     from benchmark_nas_memory import main
-    results = main(['--stage', 'interaction-fusion', '--channels', '8',
-                    '--size', '32', '--repeats', '0'])
+    results = main([
+        '--stage', 'interaction-fusion', '--channels', '8', '--size', '32', '--repeats',
+        '0'
+    ])
     assert 0 < results[2]['memory'] < results[1]['memory']
     assert all(r['times'] == [] and 'time' not in r for r in results.values())
     lines = capsys.readouterr().out.strip().splitlines()
@@ -118,8 +126,8 @@ def test_inference_in_image_pixels(shared_data):
     import mmcv
 
     from mmhtc.apis import inference_human, init_model
-    img = sorted(glob.glob(osp.join(shared_data, 'lip', '**', '*.jpg'),
-                           recursive=True))[0]
+    img = sorted(
+        glob.glob(osp.join(shared_data, 'lip', '**', '*.jpg'), recursive=True))[0]
     model = init_model(
         osp.join(REPO_ROOT, 'configs', 'demo',
                  'nppnet-searched_c8-l4_1xb8-200it_synthetic-lip-64x64.py'),

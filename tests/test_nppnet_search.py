@@ -5,11 +5,11 @@ import sys
 
 import pytest
 import torch
+from conftest import REPO_ROOT
 from mmengine.config import Config
 from mmengine.logging import MessageHub
 from mmengine.runner import Runner
 
-from conftest import REPO_ROOT
 from mmhtc.models.nas import architecture_parameters, load_genotype
 
 DEMO = osp.join(REPO_ROOT, 'configs', 'demo')
@@ -22,13 +22,12 @@ FEW_OPS = dict(encoder=('std3', 'se', 'skip'), decoder=('std3', 'se', 'skip'))
 
 
 def resize_inputs(cfg, size: int) -> None:
-    """Every input size of the pipelines, codecs and preprocessor becomes
-    ``size`` (heatmaps ``size / 4``)."""
+    """Every input size of the pipelines, codecs and preprocessor becomes ``size``
+    (heatmaps ``size / 4``)."""
     if isinstance(cfg, dict):
         for key, value in cfg.items():
-            if key == 'input_size' or (
-                    key in ('scale', 'size') and cfg.get('type') in (
-                        'Resize', 'SegDataPreProcessor')):
+            if key == 'input_size' or (key in ('scale', 'size') and cfg.get('type')
+                                       in ('Resize', 'SegDataPreProcessor')):
                 cfg[key] = (size, size)
             elif key == 'heatmap_size':
                 cfg[key] = (size // 4, size // 4)
@@ -39,10 +38,14 @@ def resize_inputs(cfg, size: int) -> None:
             resize_inputs(value, size)
 
 
-def demo_config(name: str, root: str, work_dir: str, iters: int = 2,
-                validate: bool = False, **network) -> Config:
-    """A demo config (C=8, L=4, one fusion layer) at 32 x 32 on the fixture's
-    data, ``iters`` iterations of batch 2."""
+def demo_config(name: str,
+                root: str,
+                work_dir: str,
+                iters: int = 2,
+                validate: bool = False,
+                **network) -> Config:
+    """A demo config (C=8, L=4, one fusion layer) at 32 x 32 on the fixture's data,
+    ``iters`` iterations of batch 2."""
     cfg = Config.fromfile(osp.join(DEMO, name))
     cfg.work_dir = work_dir
     cfg.model.network.update(network)
@@ -76,8 +79,7 @@ def _changed(before, params) -> bool:
     (0, [('mutator', True, False), ('architecture', False, True)]),
     (1, [('architecture', False, True)]),
 ])
-def test_steps_update_only_their_parameters(synthetic_lip, tmp_path, warmup,
-                                            expected):
+def test_steps_update_only_their_parameters(synthetic_lip, tmp_path, warmup, expected):
     cfg = demo_config(STAGE1, synthetic_lip, str(tmp_path), op_names=FEW_OPS)
     cfg.model.train_cfg.warmup = warmup
     runner = Runner.from_cfg(cfg)
@@ -94,8 +96,8 @@ def test_steps_update_only_their_parameters(synthetic_lip, tmp_path, warmup,
         def update(loss, _original=wrapper.update_params, _name=name, **kw):
             before_a, before_w = _snapshot(arch), _snapshot(weights)
             _original(loss, **kw)
-            events.append((_name, _changed(before_a, arch),
-                           _changed(before_w, weights)))
+            events.append((_name, _changed(before_a, arch), _changed(before_w,
+                                                                     weights)))
 
         wrapper.update_params = update
     MessageHub.get_current_instance().update_info('iter', 0)
@@ -117,8 +119,9 @@ def test_search_derive_retrain_round_trip(synthetic_lip, tmp_path):
     assert 'model.network.genotype is not set' in str(error.value)
     assert 'run configs/demo/' + STAGE1 in str(error.value)
     Runner.from_cfg(
-        demo_config(STAGE2, synthetic_lip, stage2,
-                    genotype=osp.join(stage1, 'genotype.yaml'))).train()
+        demo_config(
+            STAGE2, synthetic_lip, stage2, genotype=osp.join(stage1,
+                                                             'genotype.yaml'))).train()
     genotype2 = load_genotype(osp.join(stage2, 'genotype.yaml'))
     assert set(genotype2) == {'encoder', 'decoder', 'interaction', 'fusion'}
     assert genotype2['encoder'] == genotype1['encoder']
@@ -126,20 +129,30 @@ def test_search_derive_retrain_round_trip(synthetic_lip, tmp_path):
     sys.path.insert(0, osp.join(REPO_ROOT, 'tools', 'analysis_tools'))
     from derive_genotype import derive
     out = str(tmp_path / 'derived.yaml')
-    derive(osp.join(DEMO, STAGE2), osp.join(stage2, 'iter_2.pth'), out,
-           cfg_options={'model.network.genotype':
-                        osp.join(stage1, 'genotype.yaml')})
+    derive(
+        osp.join(DEMO, STAGE2),
+        osp.join(stage2, 'iter_2.pth'),
+        out,
+        cfg_options={'model.network.genotype': osp.join(stage1, 'genotype.yaml')})
     assert load_genotype(out) == genotype2
     # a config that does not match the search (other channels) is refused
     with pytest.raises(ValueError, match='does not match the model of'):
-        derive(osp.join(DEMO, STAGE2), osp.join(stage2, 'iter_2.pth'), out,
-               cfg_options={'model.network.genotype':
-                            osp.join(stage1, 'genotype.yaml'),
-                            'model.network.channels': 16})
+        derive(
+            osp.join(DEMO, STAGE2),
+            osp.join(stage2, 'iter_2.pth'),
+            out,
+            cfg_options={
+                'model.network.genotype': osp.join(stage1, 'genotype.yaml'),
+                'model.network.channels': 16
+            })
 
     retrain = str(tmp_path / 'retrain')
-    cfg = demo_config(RETRAIN, synthetic_lip, retrain, validate=True,
-                      genotype=osp.join(stage2, 'genotype.yaml'))
+    cfg = demo_config(
+        RETRAIN,
+        synthetic_lip,
+        retrain,
+        validate=True,
+        genotype=osp.join(stage2, 'genotype.yaml'))
     runner = Runner.from_cfg(cfg)
     runner.train()
     assert not list(architecture_parameters(runner.model))
@@ -149,17 +162,18 @@ def test_search_derive_retrain_round_trip(synthetic_lip, tmp_path):
 
 
 def test_search_resume_is_exact(synthetic_lip, tmp_path):
-    """A search interrupted after iteration 1 and resumed (architecture
-    parameters, both optimizers' states, schedule position: the entropy starts
-    at iteration 2) logs the uninterrupted run's losses."""
+    """A search interrupted after iteration 1 and resumed (architecture parameters, both
+    optimizers' states, schedule position: the entropy starts at iteration 2) logs the
+    uninterrupted run's losses."""
+    from test_resume import LossRecorder
+
     from mmhtc.apis import trust_local_checkpoints
     from mmhtc.apis.checkpoint import load_local_training_checkpoint
-    from test_resume import LossRecorder
     trust_local_checkpoints()
 
     def run(work_dir, **kwargs):
-        cfg = demo_config(STAGE1, synthetic_lip, str(tmp_path / work_dir),
-                          iters=2, op_names=FEW_OPS)
+        cfg = demo_config(
+            STAGE1, synthetic_lip, str(tmp_path / work_dir), iters=2, op_names=FEW_OPS)
         cfg.model.train_cfg.update(warmup=0, entropy_from=1)
         cfg.default_hooks.checkpoint.interval = 1
         cfg.randomness = dict(seed=0, deterministic=True)
@@ -184,11 +198,10 @@ def test_search_resume_is_exact(synthetic_lip, tmp_path):
     assert 'arch_loss_entropy' in whole[2]
 
 
-def test_search_step_through_ddp_matches_the_model_alone(
-        synthetic_lip, tmp_path):
-    """NPPNetSearchDDP (the search configs' model wrapper) runs both steps with
-    forwards through DDP; on one process it updates like the bare model, for
-    two iterations (DDP would stop at the second on unused parameters)."""
+def test_search_step_through_ddp_matches_the_model_alone(synthetic_lip, tmp_path):
+    """NPPNetSearchDDP (the search configs' model wrapper) runs both steps with forwards
+    through DDP; on one process it updates like the bare model, for two iterations (DDP
+    would stop at the second on unused parameters)."""
     import copy
     import socket
 
@@ -205,20 +218,22 @@ def test_search_step_through_ddp_matches_the_model_alone(
     with socket.socket() as sock:
         sock.bind(('127.0.0.1', 0))
         port = sock.getsockname()[1]
-    dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{port}',
-                            rank=0, world_size=1)
+    dist.init_process_group(
+        'gloo', init_method=f'tcp://127.0.0.1:{port}', rank=0, world_size=1)
     try:
         wrapped = MODEL_WRAPPERS.build(
-            dict(cfg.model_wrapper_cfg, module=module, device_ids=None,
-                 broadcast_buffers=False))
+            dict(
+                cfg.model_wrapper_cfg,
+                module=module,
+                device_ids=None,
+                broadcast_buffers=False))
         forwards = []
         ddp_forward = wrapped.forward
-        wrapped.forward = lambda *a, **k: forwards.append(1) or ddp_forward(
-            *a, **k)
+        wrapped.forward = lambda *a, **k: forwards.append(1) or ddp_forward(*a, **k)
         runs = {}
         for name, model in (('bare', bare), ('ddp', wrapped)):
-            wrappers = build_optim_wrapper(
-                model.module if name == 'ddp' else model, cfg.optim_wrapper)
+            wrappers = build_optim_wrapper(model.module if name == 'ddp' else model,
+                                           cfg.optim_wrapper)
             MessageHub.get_current_instance().update_info('iter', 0)
             runs[name] = []
             for _, batch in batches:
@@ -236,24 +251,27 @@ def test_search_step_through_ddp_matches_the_model_alone(
 
 
 def test_derive_hook_keeps_the_best_validations_genotype(tmp_path):
-    """genotype.yaml and genotype_best.yaml hold the genotype of the best
-    validation (mIoU), genotype_last.yaml the latest; a later worse score does
-    not replace the best, and the end of training only rewrites the last."""
+    """genotype.yaml and genotype_best.yaml hold the genotype of the best validation
+    (mIoU), genotype_last.yaml the latest; a later worse score does not replace the
+    best, and the end of training only rewrites the last."""
     import logging
     from types import SimpleNamespace
 
     from mmhtc.engine.hooks.derive_genotype_hook import DeriveGenotypeHook
     from mmhtc.models.nas import NPPNetwork
-    paper = load_genotype(osp.join(REPO_ROOT, 'configs', 'nppnet', 'genotypes',
-                                   'nppnet_lip_paper.yaml'))
+    paper = load_genotype(
+        osp.join(REPO_ROOT, 'configs', 'nppnet', 'genotypes', 'nppnet_lip_paper.yaml'))
     torch.manual_seed(0)
-    network = NPPNetwork(8, 4, 20, 16, genotype=dict(encoder=paper['encoder']),
-                         search=('decoder', ))
+    network = NPPNetwork(
+        8, 4, 20, 16, genotype=dict(encoder=paper['encoder']), search=('decoder', ))
     hub = MessageHub.get_instance('derive_hook_test')
-    runner = SimpleNamespace(model=SimpleNamespace(network=network),
-                             work_dir=str(tmp_path), epoch=1, iter=0,
-                             message_hub=hub,
-                             logger=logging.getLogger('derive_hook_test'))
+    runner = SimpleNamespace(
+        model=SimpleNamespace(network=network),
+        work_dir=str(tmp_path),
+        epoch=1,
+        iter=0,
+        message_hub=hub,
+        logger=logging.getLogger('derive_hook_test'))
     hook = DeriveGenotypeHook()
     derived = []
     for epoch, miou in ((1, 40.0), (2, 30.0)):

@@ -14,21 +14,18 @@ import onnx
 import onnxruntime as ort
 import pytest
 import torch
+from conftest import REPO_ROOT
 from mmengine.config import DictAction
 from torch import nn
 
-from conftest import REPO_ROOT
 from mmhtc.apis import init_model
 
-HTCORRM_DEMO = osp.join(
-    REPO_ROOT, 'configs', 'demo',
-    'htcorrm_hrnetv2-w18s_1xb8-600it_synthetic-lip-128x128.py')
-NPPNET_DEMO = osp.join(
-    REPO_ROOT, 'configs', 'demo',
-    'nppnet-searched_c8-l4_1xb8-200it_synthetic-lip-64x64.py')
-NPPNET_SEARCH = osp.join(
-    REPO_ROOT, 'configs', 'demo',
-    'nppnet_search-encdec_c8-l4_1xb4-40it_synthetic-lip-64x64.py')
+HTCORRM_DEMO = osp.join(REPO_ROOT, 'configs', 'demo',
+                        'htcorrm_hrnetv2-w18s_1xb8-600it_synthetic-lip-128x128.py')
+NPPNET_DEMO = osp.join(REPO_ROOT, 'configs', 'demo',
+                       'nppnet-searched_c8-l4_1xb8-200it_synthetic-lip-64x64.py')
+NPPNET_SEARCH = osp.join(REPO_ROOT, 'configs', 'demo',
+                         'nppnet_search-encdec_c8-l4_1xb4-40it_synthetic-lip-64x64.py')
 HTCORRM_POSE = osp.join(REPO_ROOT, 'configs', 'htcorrm',
                         'htcorrm_hrnetv2-w32_2xb16-220e_lip-256x256.py')
 # The demo model with edges as the main task (one logit, the parsing encoder's
@@ -110,16 +107,15 @@ def max_differences(session, wrapper, inputs):
 
 
 def check_export(tool, model, path, shapes):
-    """onnxruntime against PyTorch on random inputs (B, H, W) of ``shapes``."""
+    """Onnxruntime against PyTorch on random inputs (B, H, W) of ``shapes``."""
     wrapper = tool.export_module(model).eval()
-    session = ort.InferenceSession(str(path),
-                                   providers=['CPUExecutionProvider'])
+    session = ort.InferenceSession(str(path), providers=['CPUExecutionProvider'])
     generator = torch.Generator().manual_seed(1)
     for batch, height, width in shapes:
         inputs = torch.randn(batch, 3, height, width, generator=generator)
         differences = max_differences(session, wrapper, inputs)
-        assert max(differences.values()) < TOLERANCE, (
-            (batch, height, width), differences)
+        assert max(differences.values()) < TOLERANCE, ((batch, height, width),
+                                                       differences)
     return wrapper
 
 
@@ -179,16 +175,17 @@ def test_htcorrm_explicit_attention_matches_fused(tool, htcorrm):
     check_export(tool, model, out, [(1, 64, 64)])
 
 
-@pytest.mark.parametrize('config, options, names', [
-    (HTCORRM_DEMO, EDGE_MAIN, ['edge', 'parsing', 'pose']),
-    (HTCORRM_POSE, SHALLOW_HRNET, ['pose', 'parsing', 'edge']),
-], ids=['edge-main', 'pose-main'])
+@pytest.mark.parametrize(
+    'config, options, names', [
+        (HTCORRM_DEMO, EDGE_MAIN, ['edge', 'parsing', 'pose']),
+        (HTCORRM_POSE, SHALLOW_HRNET, ['pose', 'parsing', 'edge']),
+    ],
+    ids=['edge-main', 'pose-main'])
 def test_htcorrm_other_main_tasks(tool, config, options, names, tmp_path):
     model = build(config, options)
     checkpoint = save_checkpoint(model, tmp_path / 'model.pth')
     out = tmp_path / 'model.onnx'
-    assert export_cli(tool, config, checkpoint, out, (64, 64), True,
-                      options) == names
+    assert export_cli(tool, config, checkpoint, out, (64, 64), True, options) == names
     wrapper = check_export(tool, model, out, [(1, 64, 64), (2, 96, 64)])
     inputs = torch.randn(1, 3, 64, 64)
     with torch.no_grad():
@@ -212,20 +209,17 @@ def test_nppnet_outputs_are_the_last_stage(tool, nppnet):
 def test_nppnet_fixed_and_dynamic_shapes(tool, nppnet):
     model, checkpoint, folder = nppnet
     fixed, dynamic = folder / 'fixed.onnx', folder / 'dynamic.onnx'
-    export_cli(tool, NPPNET_DEMO, checkpoint, fixed, (64, 64), False,
-               NPPNET_OPTIONS)
+    export_cli(tool, NPPNET_DEMO, checkpoint, fixed, (64, 64), False, NPPNET_OPTIONS)
     assert input_dims(fixed)[1] == [1, 3, 64, 64]
     check_export(tool, model, fixed, [(1, 64, 64)])
-    export_cli(tool, NPPNET_DEMO, checkpoint, dynamic, (64, 64), True,
-               NPPNET_OPTIONS)
+    export_cli(tool, NPPNET_DEMO, checkpoint, dynamic, (64, 64), True, NPPNET_OPTIONS)
     check_export(tool, model, dynamic, [(2, 64, 64), (1, 96, 128)])
 
 
 def test_bad_inputs_are_named(tool, htcorrm, tmp_path):
     missing = str(tmp_path / 'missing.pth')
     with pytest.raises(FileNotFoundError, match='missing.pth'):
-        export_cli(tool, HTCORRM_DEMO, missing, tmp_path / 'x.onnx', (64, 64),
-                   False)
+        export_cli(tool, HTCORRM_DEMO, missing, tmp_path / 'x.onnx', (64, 64), False)
     with pytest.raises(ValueError, match='opset must be >= 17'):
         tool.export(htcorrm[0], str(tmp_path / 'x.onnx'), (64, 64), opset=16)
     with pytest.raises(TypeError, match='got Conv2d'):

@@ -1,4 +1,4 @@
-"""mmhtc as a package for ``mim`` (openmim), as mmseg and mmpose are.
+"""Mmhtc as a package for ``mim`` (openmim), as mmseg and mmpose are.
 
 A wheel is built from a copy of the tracked files (a build in the checkout itself
 would replace the editable install's links in mmhtc/.mim with copies) and installed
@@ -16,7 +16,6 @@ import zipfile
 
 import pytest
 import yaml
-
 from conftest import REPO_ROOT
 
 DEMO_NAME = 'htcorrm_hrnetv2-w18s_1xb8-600it_synthetic-lip-128x128'
@@ -31,8 +30,10 @@ def tracked_files() -> list:
                                  check=True).stdout.decode()
     except (OSError, subprocess.CalledProcessError) as error:
         pytest.skip(f'{REPO_ROOT} is not a git checkout: {error}')
-    return [name for name in listing.split('\0')
-            if name and osp.isfile(osp.join(REPO_ROOT, name))]
+    return [
+        name for name in listing.split('\0')
+        if name and osp.isfile(osp.join(REPO_ROOT, name))
+    ]
 
 
 def models() -> dict:
@@ -61,18 +62,20 @@ def build_wheel(source: str, dest: str) -> str:
 
 @pytest.fixture(scope='module')
 def wheel(tmp_path_factory):
-    """(the wheel built from a copy of the tracked files, the folder it is
-    installed in, the tracked files, the copy)."""
+    """(the wheel built from a copy of the tracked files, the folder it is installed in,
+    the tracked files, the copy)."""
     tmp = tmp_path_factory.mktemp('packaging')
     files = tracked_files()
     for name in files:
         os.makedirs(osp.dirname(tmp / 'src' / name), exist_ok=True)
         shutil.copy2(osp.join(REPO_ROOT, name), tmp / 'src' / name)
     path = build_wheel(str(tmp / 'src'), str(tmp / 'dist'))
-    subprocess.run(PIP + [
-        'install', '--no-deps', '--no-index', '--target',
-        str(tmp / 'site'), path
-    ], check=True, capture_output=True)
+    subprocess.run(
+        PIP +
+        ['install', '--no-deps', '--no-index', '--target',
+         str(tmp / 'site'), path],
+        check=True,
+        capture_output=True)
     return path, str(tmp / 'site'), files, str(tmp / 'src')
 
 
@@ -83,7 +86,10 @@ def mim(*args: str, site: str = None, cwd: str) -> str:
     if site is not None:
         env['PYTHONPATH'] = site
     result = subprocess.run([sys.executable, '-m', 'mim', *args],
-                            env=env, cwd=cwd, capture_output=True, text=True)
+                            env=env,
+                            cwd=cwd,
+                            capture_output=True,
+                            text=True)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return ANSI.sub('', result.stdout)
 
@@ -103,12 +109,14 @@ def test_wheel_carries_mim_files(wheel):
 
 
 def test_wheel_from_sdist(wheel, tmp_path):
-    """A source distribution carries mmhtc/.mim (not configs/ and tools/ at
-    its top) and builds a wheel with the same files."""
+    """A source distribution carries mmhtc/.mim (not configs/ and tools/ at its top) and
+    builds a wheel with the same files."""
     path, _, _, src = wheel
-    subprocess.run(
-        [sys.executable, 'setup.py', 'sdist', '-d', str(tmp_path)],
-        cwd=src, check=True, capture_output=True)
+    subprocess.run([sys.executable, 'setup.py', 'sdist', '-d',
+                    str(tmp_path)],
+                   cwd=src,
+                   check=True,
+                   capture_output=True)
     (sdist, ) = glob.glob(str(tmp_path / 'mmhtc-*.tar.gz'))
     from_sdist = build_wheel(sdist, str(tmp_path / 'dist'))
     assert (sorted(zipfile.ZipFile(from_sdist).namelist()) == sorted(
@@ -129,16 +137,14 @@ def search_blocks(output: str) -> dict:
     blocks = {}
     for block in re.split(r'^-{20,}$', output, flags=re.M)[1:]:
         first, *rows = block.strip().splitlines()
-        fields = dict(re.match(r'^(.*?\S)\s{2,}(\S.*)$', row).groups()
-                      for row in rows)
+        fields = dict(re.match(r'^(.*?\S)\s{2,}(\S.*)$', row).groups() for row in rows)
         blocks[first.removeprefix('config id: ')] = fields
     return blocks
 
 
 def test_mim_search_lists_every_model(wheel, tmp_path):
     """Every model of the metafiles with each of its metrics."""
-    blocks = search_blocks(mim('search', 'mmhtc', site=wheel[1],
-                               cwd=str(tmp_path)))
+    blocks = search_blocks(mim('search', 'mmhtc', site=wheel[1], cwd=str(tmp_path)))
     entries = models()
     assert set(blocks) == set(entries)
     for name, model in entries.items():
@@ -157,9 +163,9 @@ def test_mim_finds_the_editable_install(tmp_path):
 
 
 def test_mim_train_by_config_name(wheel, synthetic_lip, tmp_path):
-    """One iteration of the demo config, found by name in the wheel's
-    mmhtc/.mim and trained by the wheel's tools/train.py, at 32 x 32 with one
-    module in HRNet's stages 3 and 4 and one validation image."""
+    """One iteration of the demo config, found by name in the wheel's mmhtc/.mim and
+    trained by the wheel's tools/train.py, at 32 x 32 with one module in HRNet's stages
+    3 and 4 and one validation image."""
     site = wheel[1]
     work_dir = tmp_path / 'work'
     size, heatmap = '(32,32)', '(8,8)'
@@ -167,8 +173,8 @@ def test_mim_train_by_config_name(wheel, synthetic_lip, tmp_path):
         'train_cfg.max_iters=1', 'default_hooks.logger.interval=1',
         f'model.data_preprocessor.size={size}',
         'model.backbone.extra.stage3.num_modules=1',
-        'model.backbone.extra.stage4.num_modules=1',
-        'train_dataloader.batch_size=2', 'train_dataloader.dataset.indices=2',
+        'model.backbone.extra.stage4.num_modules=1', 'train_dataloader.batch_size=2',
+        'train_dataloader.dataset.indices=2',
         f'train_dataloader.dataset.pipeline.3.input_size={size}',
         f'train_dataloader.dataset.pipeline.5.encoder.input_size={size}',
         f'train_dataloader.dataset.pipeline.5.encoder.heatmap_size={heatmap}',
@@ -180,9 +186,18 @@ def test_mim_train_by_config_name(wheel, synthetic_lip, tmp_path):
             f'{loader}.num_workers=0', f'{loader}.persistent_workers=False',
             f'{loader}.dataset.data_root={synthetic_lip}'
         ]
-    output = mim('train', 'mmhtc', f'{DEMO_NAME}.py', '--gpus', '0',
-                 '--work-dir', str(work_dir), '--cfg-options', *options,
-                 site=site, cwd=str(tmp_path))
+    output = mim(
+        'train',
+        'mmhtc',
+        f'{DEMO_NAME}.py',
+        '--gpus',
+        '0',
+        '--work-dir',
+        str(work_dir),
+        '--cfg-options',
+        *options,
+        site=site,
+        cwd=str(tmp_path))
     mim_dir = osp.join(site, 'mmhtc', '.mim')
     assert (f'Training command is {sys.executable} '
             f'{osp.join(mim_dir, "tools", "train.py")} '

@@ -22,14 +22,14 @@ from typing import Dict, List
 import numpy as np
 import pytest
 import scipy.io
+from conftest import REPO_ROOT
 from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 from PIL import Image
-
-from conftest import REPO_ROOT
-from mmhtc.models.nas import load_genotype, save_genotype
 from test_htcorrm_configs import offline
+
+from mmhtc.models.nas import load_genotype, save_genotype
 
 CONFIGS = sorted(
     glob.glob(osp.join(REPO_ROOT, 'configs', '*', '*.py')),
@@ -64,26 +64,23 @@ def atr_label(lip_label: str, folder: str) -> str:
     """A synthetic LIP label folded into ATR's 18 classes (255 kept)."""
     label = np.asarray(Image.open(lip_label))
     path = osp.join(folder, osp.basename(lip_label))
-    Image.fromarray(np.where(label == 255, 255, label % 18).astype(
-        np.uint8)).save(path)
+    Image.fromarray(np.where(label == 255, 255, label % 18).astype(np.uint8)).save(path)
     return path
 
 
 @pytest.fixture(scope='session')
-def samples(shared_data, synthetic_lip,
-            tmp_path_factory) -> Dict[str, List[Sample]]:
+def samples(shared_data, synthetic_lip, tmp_path_factory) -> Dict[str, List[Sample]]:
     """Per dataset class: two samples (the first also serves as validation)."""
     lip = osp.join(shared_data, 'lip')
-    row = next(r for r in open(
-        osp.join(lip, 'TrainVal_pose_annotations', 'lip_val_set.csv'))
-               if r.startswith('86_185913.jpg'))
+    row = next(
+        r for r in open(osp.join(lip, 'TrainVal_pose_annotations', 'lip_val_set.csv'))
+        if r.startswith('86_185913.jpg'))
     lip_joints = np.array(row.strip().split(',')[1:], float).reshape(16, 3)
     lip_sample = Sample(
         osp.join(lip, 'TrainVal_images', 'val_images', '86_185913.jpg'),
         osp.join(lip, 'TrainVal_parsing_annotations', 'val_segmentations',
                  '86_185913.png'), lip_joints[:, :2])
-    cihp = osp.join(shared_data, 'cihp', 'instance-level_human_parsing',
-                    'Training')
+    cihp = osp.join(shared_data, 'cihp', 'instance-level_human_parsing', 'Training')
     pascal = osp.join(shared_data, 'pascal_person_part')
     synthetic = osp.join(synthetic_lip, 'TrainVal_images', 'train_images')
     result = dict(
@@ -97,8 +94,8 @@ def samples(shared_data, synthetic_lip,
         PascalPersonPartHumanDataset=[
             Sample(
                 osp.join(pascal, 'JPEGImages', f'{i}.jpg'),
-                osp.join(pascal, 'pascal_person_part_gt_DERIVED', f'{i}.png'),
-                None) for i in ('2008_000652', '2008_000700')
+                osp.join(pascal, 'pascal_person_part_gt_DERIVED', f'{i}.png'), None)
+            for i in ('2008_000652', '2008_000700')
         ],
         ATRHumanDataset=[
             Sample(
@@ -106,9 +103,8 @@ def samples(shared_data, synthetic_lip,
                 atr_label(
                     osp.join(synthetic_lip, 'TrainVal_parsing_annotations',
                              'train_segmentations', f'{i}.png'),
-                    str(tmp_path_factory.mktemp('atr'))), None)
-            for i in sorted(
-                osp.splitext(n)[0] for n in os.listdir(synthetic))[:2]
+                    str(tmp_path_factory.mktemp('atr'))), None) for i in sorted(
+                        osp.splitext(n)[0] for n in os.listdir(synthetic))[:2]
         ])
     for name, num in NUM_KEYPOINTS.items():
         for seed, sample in enumerate(result[name]):
@@ -128,16 +124,16 @@ def link(src: str, dst: str) -> None:
 
 
 def write_human_split(dataset: dict, samples: List[Sample], root: str) -> None:
-    """Lay ``samples`` out as ``dataset``'s config expects (ids, images, labels,
-    pose file in the dataset's format) under ``root`` and point it there."""
+    """Lay ``samples`` out as ``dataset``'s config expects (ids, images, labels, pose
+    file in the dataset's format) under ``root`` and point it there."""
     prefix = dataset.data_prefix
     ids = [s.stem for s in samples]
     samples = list({s.stem: s for s in samples}.values())
     for sample in samples:
         link(sample.image, osp.join(root, prefix.img_path, sample.stem + '.jpg'))
         if 'seg_map_path' in prefix:
-            link(sample.label,
-                 osp.join(root, prefix.seg_map_path, sample.stem + '.png'))
+            link(sample.label, osp.join(root, prefix.seg_map_path,
+                                        sample.stem + '.png'))
     os.makedirs(osp.dirname(osp.join(root, dataset.ann_file)), exist_ok=True)
     with open(osp.join(root, dataset.ann_file), 'w') as f:
         f.write('\n'.join(ids * 2) + '\n')
@@ -149,15 +145,15 @@ def write_human_split(dataset: dict, samples: List[Sample], root: str) -> None:
                 values = [f'{v:g}' for xy in sample.keypoints for v in (*xy, 1)]
                 f.write(','.join([sample.stem + '.jpg'] + values) + '\n')
     else:
-        images = [dict(id=i, file_name=s.stem + '.jpg')
-                  for i, s in enumerate(samples)]
+        images = [dict(id=i, file_name=s.stem + '.jpg') for i, s in enumerate(samples)]
         annotations = [
             dict(
                 id=i,
                 image_id=i,
                 keypoints=np.concatenate(
-                    [s.keypoints, np.full((len(s.keypoints), 1), 2)],
-                    axis=1).ravel().tolist()) for i, s in enumerate(samples)
+                    [s.keypoints, np.full(
+                        (len(s.keypoints), 1), 2)], axis=1).ravel().tolist())
+            for i, s in enumerate(samples)
         ]
         with open(pose_file, 'w') as f:
             json.dump(dict(images=images, annotations=annotations), f)
@@ -219,8 +215,7 @@ def tiny(cfg: Config, samples: dict, root: str, size: int) -> Config:
         dataset.indices = (4 if searched else 2) if loader_name == (
             'train_dataloader') else 1
         dataset.serialize_data = False
-    for section in ('model', 'train_dataloader', 'val_dataloader',
-                    'test_dataloader'):
+    for section in ('model', 'train_dataloader', 'val_dataloader', 'test_dataloader'):
         resize_inputs(cfg[section], size)
     default_hooks = cfg.default_hooks
     default_hooks.checkpoint.update(interval=-1, save_last=False, save_best=None)
@@ -234,8 +229,8 @@ def tiny(cfg: Config, samples: dict, root: str, size: int) -> Config:
 
 
 def shrink_backbone(backbone: dict) -> None:
-    """Fewer blocks, the same stages, widths and outputs: ResNet-101 becomes
-    ResNet-50, HRNet keeps one module of one block per branch and stage."""
+    """Fewer blocks, the same stages, widths and outputs: ResNet-101 becomes ResNet-50,
+    HRNet keeps one module of one block per branch and stage."""
     if backbone.get('depth') == 101:
         backbone.depth = 50
     for name, stage in backbone.get('extra', {}).items():
@@ -247,8 +242,7 @@ def resize_inputs(cfg, size: int) -> None:
     """Every input size of pipelines, codecs and preprocessors becomes ``size``."""
     if isinstance(cfg, dict):
         for key, value in cfg.items():
-            if key == 'input_size' or (key == 'scale' and
-                                       cfg.get('type') == 'Resize'):
+            if key == 'input_size' or (key == 'scale' and cfg.get('type') == 'Resize'):
                 cfg[key] = (size, size)
             elif key == 'heatmap_size':
                 cfg[key] = (size // 4, size // 4)
@@ -267,7 +261,10 @@ class Record(Hook):
     def __init__(self) -> None:
         self.losses, self.metrics = [], []
 
-    def after_train_iter(self, runner, batch_idx, data_batch=None,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx,
+                         data_batch=None,
                          outputs=None) -> None:
         self.losses.append(float(outputs['loss'].detach()))
 
@@ -278,8 +275,7 @@ class Record(Hook):
 @pytest.mark.parametrize('path', CONFIGS, ids=config_id)
 def test_config_trains_and_validates(path, samples, tmp_path):
     cfg = Config.fromfile(path)
-    network = cfg.model.get('network') or cfg.model.get('model', {}).get(
-        'network')
+    network = cfg.model.get('network') or cfg.model.get('model', {}).get('network')
     if network:
         # NPPNet at C=16: the paper's cells, L and genotype at 1/8 of the width
         network.channels = min(network.channels, 16)

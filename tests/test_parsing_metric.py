@@ -37,8 +37,7 @@ def test_hand_computed_atr_columns():
     precision = np.array([1 / 2, 2 / 3, 1 / 2])
     recall = np.array([1 / 3, 1, 1 / 2])
     fscore = 2 * precision * recall / (precision + recall)
-    assert metrics['mPrecision'] == pytest.approx(100 * precision.mean(),
-                                                  abs=0.01)
+    assert metrics['mPrecision'] == pytest.approx(100 * precision.mean(), abs=0.01)
     assert metrics['mRecall'] == pytest.approx(100 * recall.mean(), abs=0.01)
     assert metrics['mFscore'] == pytest.approx(100 * fscore.mean(), abs=0.01)
     assert metrics['IoU.Arm'] == pytest.approx(100 * 2 / 3, abs=0.01)
@@ -59,9 +58,11 @@ def test_equals_mmseg_iou_metric():
 
 
 def paperdoll_averages(pred, gt, num_classes):
-    """PaperDoll's average precision, recall and F-1 (its
-    ``aggregate_evaluations``): the dataset's confusion matrix, per-class values
-    0/0 = NaN, and each mean over the non-NaN classes."""
+    """PaperDoll's average precision, recall and F-1 (its ``aggregate_evaluations``):
+
+    the dataset's confusion matrix, per-class values 0/0 = NaN, and each mean over the
+    non-NaN classes.
+    """
     confusion = np.zeros((num_classes, num_classes))
     for p, g in zip(pred, gt):
         np.add.at(confusion, (np.ravel(g), np.ravel(p)), 1)
@@ -93,9 +94,9 @@ def test_atr_averages_equal_paperdoll(pred, gt):
 
 
 def test_atr_averages_hand_computed():
-    """Leg labelled, predicted as Arm (never labelled): precision over the
-    predicted classes (Background 1, Arm 0), recall over the labelled ones
-    (Background 1, Leg 0), F-1 over both (1, 0, 0)."""
+    """Leg labelled, predicted as Arm (never labelled): precision over the predicted
+    classes (Background 1, Arm 0), recall over the labelled ones (Background 1, Leg 0),
+    F-1 over both (1, 0, 0)."""
     gt = [[0, 0, 2, 2, 0]]
     pred = [[0, 0, 1, 1, 0]]
     metrics = evaluate(HumanParsingMetric(), [sample(pred, gt)])
@@ -109,8 +110,10 @@ def test_atr_averages_hand_computed():
 
 def test_all_background_prediction():
     """Only Background is predicted (5 pixels, 2 of them labelled so):
-    PaperDoll's average precision is Background's alone, 2/5; recall and F-1
-    average Background (1, 2 x 2 / (5 + 2)) with the missed Arm and Leg (0)."""
+
+    PaperDoll's average precision is Background's alone, 2/5; recall and F-1 average
+    Background (1, 2 x 2 / (5 + 2)) with the missed Arm and Leg (0).
+    """
     metrics = evaluate(HumanParsingMetric(),
                        [sample([[0, 0, 0, 0, 0]], [[0, 0, 2, 2, 1]])])
     assert metrics['mPrecision'] == 40.0

@@ -1,5 +1,7 @@
-"""Multi-person per-joint AP (PASCAL-Person-Part pose, NPPNet Tab. 4):
-hand-computed cases, the metric on data samples, the config and the real sample."""
+"""Multi-person per-joint AP (PASCAL-Person-Part pose, NPPNet Tab.
+
+4): hand-computed cases, the metric on data samples, the config and the real sample.
+"""
 import glob
 import os.path as osp
 
@@ -9,8 +11,7 @@ from mmengine.config import Config
 from mmseg.registry import METRICS
 
 from mmhtc.evaluation import PascalPersonPartAPMetric
-from mmhtc.evaluation.functional import (joint_ap, lsp_part_ap, oks_joint_ap,
-                                        voc_ap)
+from mmhtc.evaluation.functional import joint_ap, lsp_part_ap, oks_joint_ap, voc_ap
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -29,9 +30,9 @@ def two_joint_case():
     gts = [np.stack([a, b]), c[None]]
     visible = [np.ones((2, 2)), np.ones((1, 2))]
     ref = [np.full(2, 10.), np.full(1, 10.)]
-    p1 = a + 1.0                     # both joints right
-    p2 = b + [[3., 0.], [6., 0.]]    # joint 0 right (3 px), joint 1 off (6 px)
-    p3 = c + 200.0                   # nowhere near person c
+    p1 = a + 1.0  # both joints right
+    p2 = b + [[3., 0.], [6., 0.]]  # joint 0 right (3 px), joint 1 off (6 px)
+    p3 = c + 200.0  # nowhere near person c
     preds = [np.stack([p1, p2]), p3[None]]
     scores = [np.array([[.9, .9], [.8, .3]]), np.array([[.95, .95]])]
     return preds, scores, gts, visible, ref
@@ -47,7 +48,7 @@ def test_joint_ap_hand_computed():
 
 def test_unannotated_joint_is_neither_found_nor_missed():
     preds, scores, gts, visible, ref = two_joint_case()
-    visible[1][0, 0] = 0   # person c's joint 0 not annotated: 2 ground truths
+    visible[1][0, 0] = 0  # person c's joint 0 not annotated: 2 ground truths
     aps = joint_ap(preds, scores, gts, visible, ref)
     # joint 0 ranked: p3 F, p1 T, p2 T -> recall 1/2, 1 at precision 1/2, 2/3
     assert aps[0] == pytest.approx(100 * (0.5 * 2 / 3 + 0.5 * 2 / 3))
@@ -101,8 +102,7 @@ def test_table_columns():
 
 
 def lsp_person(x: float, head: float = 20.0) -> np.ndarray:
-    """A 14-joint person at column ``x`` whose neck and head top are ``head``
-    apart."""
+    """A 14-joint person at column ``x`` whose neck and head top are ``head`` apart."""
     kpts = np.stack([np.full(14, x), np.arange(14) * -10.0 + 200], axis=1)
     kpts[13] = kpts[12] - [0, head]
     return kpts
@@ -118,19 +118,20 @@ def sample(gt_kpts, gt_visible, pred_kpts, pred_scores) -> dict:
 def test_metric_on_data_samples():
     a, b = lsp_person(0.0, head=20.0), lsp_person(300.0, head=40.0)
     pred_a = a.copy()
-    pred_a[6, 0] += 12.0      # r_wrist 0.6 of a's head size away: wrong
+    pred_a[6, 0] += 12.0  # r_wrist 0.6 of a's head size away: wrong
     pred_b = b.copy()
-    pred_b[6, 0] += 12.0      # 0.3 of b's head size: right
+    pred_b[6, 0] += 12.0  # 0.3 of b's head size: right
     no_head = lsp_person(600.0)
     visible_c = np.ones(14)
-    visible_c[13] = 0         # no head top: person left out
+    visible_c[13] = 0  # no head top: person left out
     metric = METRICS.build(dict(type='PascalPersonPartAPMetric'))
     metric.dataset_meta = {}
     metric.process(None, [
-        sample(np.stack([a, b]), np.ones((2, 14)), np.stack([pred_a, pred_b]),
-               np.stack([np.full(14, .9), np.full(14, .8)])),
-        sample(no_head[None], visible_c[None, :, None], np.zeros((0, 14, 2)),
-               np.zeros((0, 14))),
+        sample(
+            np.stack([a, b]), np.ones((2, 14)), np.stack([pred_a, pred_b]),
+            np.stack([np.full(14, .9), np.full(14, .8)])),
+        sample(no_head[None], visible_c[None, :, None], np.zeros(
+            (0, 14, 2)), np.zeros((0, 14))),
     ])
     results = metric.evaluate(2)
     # r_wrist ranked: a's F (.9), b's T (.8) -> recall 1/2 at precision 1/2,
@@ -142,8 +143,9 @@ def test_metric_on_data_samples():
 
 def test_metric_names_missing_scores():
     metric = PascalPersonPartAPMetric()
-    bad = sample(lsp_person(0.)[None], np.ones((1, 14)), lsp_person(0.)[None],
-                 np.ones((1, 14)))
+    bad = sample(
+        lsp_person(0.)[None], np.ones((1, 14)),
+        lsp_person(0.)[None], np.ones((1, 14)))
     del bad['pred_instances']['keypoint_scores']
     with pytest.raises(KeyError, match='keypoint_scores.*x.jpg'):
         metric.process(None, [bad])
@@ -153,8 +155,7 @@ def test_nppnet_pascal_config_uses_the_metric():
     cfg = Config.fromfile(
         osp.join(REPO, 'configs', 'nppnet',
                  'nppnet_c128-l16_4xb4-120e_pascal-person-part-384x384.py'))
-    pose = [e for e in cfg.test_evaluator
-            if e['type'] == 'PascalPersonPartAPMetric']
+    pose = [e for e in cfg.test_evaluator if e['type'] == 'PascalPersonPartAPMetric']
     assert [e['protocol'] for e in pose] == ['nppnet']
     for evaluator in cfg.test_evaluator:
         METRICS.build(evaluator)
@@ -176,9 +177,7 @@ def test_real_sample_against_itself(shared_data):
     metric = PascalPersonPartAPMetric()
     for info in dataset.data_list:
         kpts, visible = info['keypoints'], info['keypoints_visible']
-        metric.process(None, [
-            sample(kpts, visible, kpts, np.ones(visible.shape))
-        ])
+        metric.process(None, [sample(kpts, visible, kpts, np.ones(visible.shape))])
     results = metric.compute_metrics(metric.results)
     assert results['mAP'] == 100.0
 
@@ -199,16 +198,14 @@ def test_evaluator_on_seg_data_samples(protocol, ankle, mean):
     a = lsp_person(0.0)
     data_sample = SegDataSample(metainfo=dict(img_path='y.jpg'))
     data_sample.gt_instances = InstanceData(
-        keypoints=a[None], keypoints_visible=np.ones((1, 14)),
-        bboxes=box_of(a)[None])
+        keypoints=a[None], keypoints_visible=np.ones((1, 14)), bboxes=box_of(a)[None])
     pred = a.copy()
-    pred[0, 1] += 30.0   # r_ankle 1.5 head sizes away
+    pred[0, 1] += 30.0  # r_ankle 1.5 head sizes away
     data_sample.pred_instances = InstanceData(
         keypoints=pred[None], keypoint_scores=np.ones((1, 14)))
     evaluator = Evaluator(
         METRICS.build(
-            dict(type='PascalPersonPartAPMetric', protocol=protocol,
-                 prefix='pose')))
+            dict(type='PascalPersonPartAPMetric', protocol=protocol, prefix='pose')))
     evaluator.process([data_sample])
     results = evaluator.evaluate(1)
     assert results['pose/AP_Ankle'] == ankle
@@ -216,28 +213,29 @@ def test_evaluator_on_seg_data_samples(protocol, ankle, mean):
 
 
 def test_image_without_predictions_counts_no_ground_truth():
-    """MPII's assignGTmulti sets hasGT inside its loop over the predictions: the
-    persons of an image without predictions are not in the recall's total."""
+    """MPII's assignGTmulti sets hasGT inside its loop over the predictions: the persons
+    of an image without predictions are not in the recall's total."""
     preds, scores, gts, visible, ref = two_joint_case()
     extra = np.array([[[500., 0.], [500., 20.]]] * 2)
     aps = joint_ap(preds + [np.zeros((0, 2, 2))], scores + [np.zeros((0, 2))],
-                   gts + [extra], visible + [np.ones((2, 2))],
-                   ref + [np.full(2, 10.)])
+                   gts + [extra], visible + [np.ones((2, 2))], ref + [np.full(2, 10.)])
     np.testing.assert_allclose(aps, [100 * 4 / 9, 100 / 6])
 
 
 def cal_map_reference(preds, gts, visible, boxes):
-    """A transcription of the NPPNet release's ``core/mAP.py`` (``cal_oks``,
-    ``cal_map`` and its main loop), with predictions in image pixels instead of
-    crop pixels plus the compared box's corner. Joints in LSP order, so the
-    release's sigmas are permuted to it."""
+    """A transcription of the NPPNet release's ``core/mAP.py`` (``cal_oks``, ``cal_map``
+    and its main loop), with predictions in image pixels instead of crop pixels plus the
+    compared box's corner.
+
+    Joints in LSP order, so the release's sigmas are permuted to it.
+    """
     sigma = np.array([.6, .6, .6, .6, .6, .6, .8, .8, 1., 1., .8, .8, 1., 1.]) / 10
     aps = []
     for t in [0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95]:
         hits, counts = np.zeros(14), np.zeros(14)
         for pred, gt, vis, box in zip(preds, gts, visible, boxes):
             if len(pred) == 0:
-                continue   # np.argmax of an empty row raises; image skipped
+                continue  # np.argmax of an empty row raises; image skipped
             oks_m = np.zeros((len(gt), len(pred)))
             for i in range(len(gt)):
                 area = (box[i, 2] - box[i, 0]) * (box[i, 3] - box[i, 1]) + \
@@ -294,21 +292,20 @@ def test_oks_protocol_gates_joints_by_the_person():
     box = box_of(gt)[None]
     aps = oks_joint_ap([pred[None]], [gt[None]], [np.ones((1, 14))], [box])
     assert (aps == 0).all()
-    mpii = joint_ap([pred[None]], [np.ones((1, 14))], [gt[None]],
-                    [np.ones((1, 14))], [np.full(1, 20.)])
+    mpii = joint_ap([pred[None]], [np.ones((1, 14))], [gt[None]], [np.ones((1, 14))],
+                    [np.full(1, 20.)])
     assert mpii[13] == 100.0
 
 
 def test_oks_protocol_shares_predictions_and_skips_empty_images():
-    """Two identical ground-truth persons both take the one exact prediction
-    (no one-to-one matching: all correct); an image without predictions is
-    left out, its persons counted nowhere."""
+    """Two identical ground-truth persons both take the one exact prediction (no one-to-
+    one matching: all correct); an image without predictions is left out, its persons
+    counted nowhere."""
     gt = lsp_person(50.0)
     box = box_of(gt)
-    aps = oks_joint_ap([gt[None], np.zeros((0, 14, 2))],
-                       [np.stack([gt, gt]), gt[None]],
-                       [np.ones((2, 14)), np.ones((1, 14))],
-                       [np.stack([box, box]), box[None]])
+    aps = oks_joint_ap([gt[None], np.zeros((0, 14, 2))], [np.stack([gt, gt]), gt[None]],
+                       [np.ones((2, 14)), np.ones(
+                           (1, 14))], [np.stack([box, box]), box[None]])
     assert (aps == 100.0).all()
 
 
@@ -337,8 +334,7 @@ def test_oks_metric_on_data_samples():
     gt = lsp_person(50.0)
     pred = gt.copy()
     pred[13, 0] += 10.0
-    metric = METRICS.build(
-        dict(type='PascalPersonPartAPMetric', protocol='nppnet'))
+    metric = METRICS.build(dict(type='PascalPersonPartAPMetric', protocol='nppnet'))
     metric.dataset_meta = {}
     data = sample(gt[None], np.ones((1, 14)), pred[None], np.ones((1, 14)))
     data['gt_instances']['bboxes'] = np.array([[0., 0., 100., 100.]])

@@ -23,18 +23,16 @@ def test_msra_decoding_is_the_codec_and_beats_the_arg_max():
     meta = dict(scale_factor=(0.5, 0.25))  # the test resize: image = input / s
     input_size = (24 * STRIDE, 32 * STRIDE)
     result = decode_keypoints(
-        torch.from_numpy(heatmaps), meta, input_size,
-        dict(type='MSRAHeatmap', sigma=2))
-    codec = MSRAHeatmap(
-        input_size=input_size[::-1], heatmap_size=(32, 24), sigma=2)
+        torch.from_numpy(heatmaps), meta, input_size, dict(type='MSRAHeatmap', sigma=2))
+    codec = MSRAHeatmap(input_size=input_size[::-1], heatmap_size=(32, 24), sigma=2)
     expected, scores = codec.decode(heatmaps)
     np.testing.assert_allclose(result.keypoints, expected / (0.5, 0.25))
     np.testing.assert_allclose(result.keypoint_scores, scores)
     truth = peaks * STRIDE / (0.5, 0.25)
-    arg_max = np.stack(np.unravel_index(
-        heatmaps.reshape(16, -1).argmax(1), (24, 32))[::-1], 1)
-    arg_max_error = np.linalg.norm(arg_max * STRIDE / (0.5, 0.25) - truth,
-                                   axis=1).mean()
+    arg_max = np.stack(
+        np.unravel_index(heatmaps.reshape(16, -1).argmax(1), (24, 32))[::-1], 1)
+    arg_max_error = np.linalg.norm(
+        arg_max * STRIDE / (0.5, 0.25) - truth, axis=1).mean()
     error = np.linalg.norm(result.keypoints[0] - truth, axis=1).mean()
     assert error < 0.6 * arg_max_error
 
@@ -43,8 +41,7 @@ def test_udp_decoding_follows_the_declared_codec():
     peaks = np.array([[5.3, 7.8], [12.6, 3.1]])
     heatmaps = gaussian_heatmaps(peaks)
     result = decode_keypoints(
-        torch.from_numpy(heatmaps), {}, (96, 128),
-        dict(type='UDPHeatmap', sigma=2))
+        torch.from_numpy(heatmaps), {}, (96, 128), dict(type='UDPHeatmap', sigma=2))
     codec = UDPHeatmap(input_size=(128, 96), heatmap_size=(32, 24), sigma=2)
     expected, _ = codec.decode(heatmaps)
     np.testing.assert_allclose(result.keypoints, expected)

@@ -11,9 +11,8 @@ from mmengine.logging import MessageHub
 from mmhtc.apis import inference_human, init_model
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-DEMO_CONFIG = osp.join(
-    REPO, 'configs', 'demo',
-    'htcorrm_hrnetv2-w18s_1xb8-600it_synthetic-lip-128x128.py')
+DEMO_CONFIG = osp.join(REPO, 'configs', 'demo',
+                       'htcorrm_hrnetv2-w18s_1xb8-600it_synthetic-lip-128x128.py')
 
 
 def _load_tool():
@@ -42,8 +41,7 @@ def trained(tmp_path_factory):
             seed=np.int64(0),
             cfg='model = dict()',
             dataset_meta=dict(
-                model.dataset_meta,
-                sigmas=np.array([0.1, 0.2], dtype=np.float32))),
+                model.dataset_meta, sigmas=np.array([0.1, 0.2], dtype=np.float32))),
         state_dict=model.state_dict(),
         message_hub=hub.state_dict(),
         optimizer=optimizer.state_dict(),
@@ -66,8 +64,7 @@ def test_release_file_is_weights_only_and_named_by_its_hash(trained, tmp_path):
     released = torch.load(out, weights_only=True)
     assert sorted(released) == ['meta', 'state_dict']
     assert released['meta']['seed'] == 0
-    assert released['meta']['dataset_meta']['sigmas'] == pytest.approx(
-        [0.1, 0.2])
+    assert released['meta']['dataset_meta']['sigmas'] == pytest.approx([0.1, 0.2])
     for key, value in model.state_dict().items():
         assert torch.equal(released['state_dict'][key], value), key
 
@@ -78,8 +75,7 @@ def test_release_gives_identical_outputs(trained, tmp_path, shared_data):
     loaded = init_model(DEMO_CONFIG, out)
     image = osp.join(shared_data, 'lip', 'TrainVal_images', 'val_images',
                      '86_185913.jpg')
-    before, after = inference_human(model, image), inference_human(
-        loaded, image)
+    before, after = inference_human(model, image), inference_human(loaded, image)
     np.testing.assert_array_equal(after.parsing, before.parsing)
     np.testing.assert_array_equal(after.edge, before.edge)
     np.testing.assert_array_equal(after.keypoints, before.keypoints)

@@ -1,4 +1,4 @@
-"""mmhtc modules are found from mmseg's and mmpose's scopes, and custom_imports."""
+"""Mmhtc modules are found from mmseg's and mmpose's scopes, and custom_imports."""
 import subprocess
 import sys
 import textwrap
@@ -11,8 +11,8 @@ from mmhtc.registry import (KEYPOINT_CODECS, POSE_DATASETS, POSE_TRANSFORMS,
                             SEG_DATASETS, SEG_TRANSFORMS)
 
 DATASET_NAMES = [
-    'LIPHumanDataset', 'SyntheticLIPDataset', 'CIHPHumanDataset',
-    'ATRHumanDataset', 'MPIIHumanDataset', 'PascalPersonPartHumanDataset'
+    'LIPHumanDataset', 'SyntheticLIPDataset', 'CIHPHumanDataset', 'ATRHumanDataset',
+    'MPIIHumanDataset', 'PascalPersonPartHumanDataset'
 ]
 TRANSFORM_NAMES = [
     'LoadHumanAnnotations', 'JointRandomFlip', 'JointRandomAffine',
@@ -33,8 +33,7 @@ def test_transforms_in_both_scopes(registry, name):
 
 
 def test_codec_registered():
-    assert KEYPOINT_CODECS.get('MultiPersonHeatmap').__module__.startswith(
-        'mmhtc.')
+    assert KEYPOINT_CODECS.get('MultiPersonHeatmap').__module__.startswith('mmhtc.')
 
 
 @pytest.mark.parametrize('scope', ['mmseg', 'mmpose'])

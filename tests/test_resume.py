@@ -11,14 +11,14 @@ import os.path as osp
 from typing import Dict
 
 import pytest
+from conftest import REPO_ROOT
 from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
+from test_htcorrm_training import small
 
-from conftest import REPO_ROOT
 from mmhtc.apis import trust_local_checkpoints
 from mmhtc.apis.checkpoint import load_local_training_checkpoint
-from test_htcorrm_training import small
 
 DEMO = 'configs/demo/htcorrm_hrnetv2-w18s_1xb8-600it_synthetic-lip-128x128.py'
 
@@ -29,7 +29,10 @@ class LossRecorder(Hook):
     def __init__(self) -> None:
         self.losses: Dict[int, Dict[str, float]] = {}
 
-    def after_train_iter(self, runner, batch_idx, data_batch=None,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx,
+                         data_batch=None,
                          outputs=None) -> None:
         self.losses[runner.iter + 1] = {
             name: value.item()
@@ -39,13 +42,12 @@ class LossRecorder(Hook):
 
 def small_config(root: str, work_dir: str, name: str, by_epoch: bool,
                  **kwargs) -> Config:
-    """The demo config (one HRNet block per branch) at 32 x 32 on 4 synthetic
-    images, batch 2, 4 iterations, with a checkpoint every 2 iterations (and a
-    validation right after it, which must not change what training draws) or at
-    every epoch (2 iterations)."""
+    """The demo config (one HRNet block per branch) at 32 x 32 on 4 synthetic images,
+    batch 2, 4 iterations, with a checkpoint every 2 iterations (and a validation right
+    after it, which must not change what training draws) or at every epoch (2
+    iterations)."""
     cfg = small(Config.fromfile(osp.join(REPO_ROOT, DEMO)), root, work_dir, 32)
-    for stage, branches in (('stage1', 1), ('stage2', 2), ('stage3', 3),
-                            ('stage4', 4)):
+    for stage, branches in (('stage1', 1), ('stage2', 2), ('stage3', 3), ('stage4', 4)):
         cfg.model.backbone.extra[stage].update(
             num_modules=1, num_blocks=(1, ) * branches)
     cfg.experiment_name = name
@@ -53,8 +55,7 @@ def small_config(root: str, work_dir: str, name: str, by_epoch: bool,
     assert dict(type='StepSeedHook') in cfg.custom_hooks
     if by_epoch:
         cfg.train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=2)
-        cfg.train_dataloader.sampler = dict(type='DefaultSampler',
-                                            shuffle=True)
+        cfg.train_dataloader.sampler = dict(type='DefaultSampler', shuffle=True)
         cfg.default_hooks.checkpoint.update(by_epoch=True, interval=1)
         cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
     else:
@@ -63,18 +64,15 @@ def small_config(root: str, work_dir: str, name: str, by_epoch: bool,
         cfg.val_dataloader.dataset.indices = 1
         cfg.val_evaluator = dict(type='HumanParsingMetric')
     cfg.param_scheduler = [
-        dict(type='PolyLR', eta_min=1e-5, power=0.9, begin=0, end=4,
-             by_epoch=False)
+        dict(type='PolyLR', eta_min=1e-5, power=0.9, begin=0, end=4, by_epoch=False)
     ]
     cfg.update(kwargs)
     return cfg
 
 
-def build(root: str, work_dir: str, name: str, by_epoch: bool,
-          **kwargs) -> tuple:
+def build(root: str, work_dir: str, name: str, by_epoch: bool, **kwargs) -> tuple:
     """A Runner of :func:`small_config` and the hook recording its losses."""
-    runner = Runner.from_cfg(
-        small_config(root, work_dir, name, by_epoch, **kwargs))
+    runner = Runner.from_cfg(small_config(root, work_dir, name, by_epoch, **kwargs))
     recorder = LossRecorder()
     runner.register_hook(recorder)
     return runner, recorder
@@ -93,8 +91,12 @@ def test_resumed_losses_equal_uninterrupted(synthetic_lip, tmp_path, by_epoch,
     path = str(tmp_path / 'whole' / checkpoint)
     assert load_local_training_checkpoint(path)['meta']['iter'] == k
     resumed, resumed_losses = build(
-        synthetic_lip, str(tmp_path / 'resumed'), f'resumed{by_epoch}',
-        by_epoch, resume=True, load_from=path)
+        synthetic_lip,
+        str(tmp_path / 'resumed'),
+        f'resumed{by_epoch}',
+        by_epoch,
+        resume=True,
+        load_from=path)
     resumed.train()
     assert sorted(resumed_losses.losses) == list(range(k + 1, 5))
     for it in range(k + 1, 5):

@@ -20,8 +20,7 @@ def read_split(root: str, split: str) -> List[dict]:
     """Per image of ``split``: id, image, label and joints (16, 2) / flags (16,)."""
     with open(osp.join(root, 'TrainVal_images', f'{split}_id.txt')) as f:
         ids = f.read().split()
-    with open(osp.join(root, 'TrainVal_pose_annotations',
-                       f'lip_{split}_set.csv')) as f:
+    with open(osp.join(root, 'TrainVal_pose_annotations', f'lip_{split}_set.csv')) as f:
         rows = list(csv.reader(f))
     assert [row[0] for row in rows] == [f'{i}.jpg' for i in ids]
     samples = []
@@ -30,12 +29,17 @@ def read_split(root: str, split: str) -> List[dict]:
         values = np.array(row[1:], float).reshape(16, 3)
         image = Image.open(
             osp.join(root, 'TrainVal_images', f'{split}_images', f'{image_id}.jpg'))
-        label = Image.open(osp.join(root, 'TrainVal_parsing_annotations',
-                                    f'{split}_segmentations', f'{image_id}.png'))
+        label = Image.open(
+            osp.join(root, 'TrainVal_parsing_annotations', f'{split}_segmentations',
+                     f'{image_id}.png'))
         assert label.mode == 'L' and label.size == image.size
-        samples.append(dict(id=image_id, image=np.asarray(image),
-                            label=np.asarray(label), joints=values[:, :2],
-                            flags=values[:, 2]))
+        samples.append(
+            dict(
+                id=image_id,
+                image=np.asarray(image),
+                label=np.asarray(label),
+                joints=values[:, :2],
+                flags=values[:, 2]))
     return samples
 
 
@@ -74,8 +78,8 @@ def test_layout(small):
             ids = f.read().split()
         assert len(ids) == num and all(re.fullmatch(r'\d+_\d+', i) for i in ids)
         images = os.listdir(osp.join(small, 'TrainVal_images', f'{split}_images'))
-        labels = os.listdir(osp.join(small, 'TrainVal_parsing_annotations',
-                                     f'{split}_segmentations'))
+        labels = os.listdir(
+            osp.join(small, 'TrainVal_parsing_annotations', f'{split}_segmentations'))
         assert sorted(images) == sorted(f'{i}.jpg' for i in ids)
         assert sorted(labels) == sorted(f'{i}.png' for i in ids)
         all_ids += ids
@@ -132,10 +136,10 @@ def test_left_right_consistency(hundred):
     """An arm's / leg's pixels lie nearer that side's joints than the other side's.
 
     Checked on limbs that do not cross the body's midline (the thorax for arms, the
-    pelvis for legs): the centroid of a class's pixels must be nearer a joint of its
-    own limb than any joint of the opposite limb. A hand reaching past the midline
-    can legitimately fail this, so a small fraction of failures is tolerated; a
-    left/right mix-up (say in back views) fails far more.
+    pelvis for legs): the centroid of a class's pixels must be nearer a joint of its own
+    limb than any joint of the opposite limb. A hand reaching past the midline can
+    legitimately fail this, so a small fraction of failures is tolerated; a left/right
+    mix-up (say in back views) fails far more.
     """
     limbs = ((15, [10, 11, 12], [13, 14, 15], 7), (14, [13, 14, 15], [10, 11, 12], 7),
              (17, [0, 1, 2], [3, 4, 5], 6), (16, [3, 4, 5], [0, 1, 2], 6))
@@ -173,8 +177,9 @@ def test_deterministic(tmp_path):
 def test_idempotent(tmp_path):
     root = str(tmp_path)
     generate_synthetic_lip(root, num_train=12, num_val=4, seed=0)
-    paths = [osp.join(folder, name) for folder, _, names in os.walk(root)
-             for name in names]
+    paths = [
+        osp.join(folder, name) for folder, _, names in os.walk(root) for name in names
+    ]
     mtimes = {path: os.stat(path).st_mtime_ns for path in paths}
     generate_synthetic_lip(root, num_train=12, num_val=4, seed=0)
     assert {path: os.stat(path).st_mtime_ns for path in paths} == mtimes

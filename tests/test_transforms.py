@@ -48,11 +48,12 @@ def test_flip_twice_is_identity(synthetic_lip):
     flip = JointRandomFlip(prob=1.0)
     for i in range(6):
         sample = dataset[i]
-        original = {k: np.copy(v) for k, v in sample.items()
-                    if isinstance(v, np.ndarray)}
+        original = {
+            k: np.copy(v)
+            for k, v in sample.items() if isinstance(v, np.ndarray)
+        }
         twice = flip(flip(sample))
-        for key in ('img', 'gt_seg_map', 'keypoints', 'keypoints_visible',
-                    'bbox'):
+        for key in ('img', 'gt_seg_map', 'keypoints', 'keypoints_visible', 'bbox'):
             np.testing.assert_allclose(twice[key], original[key])
 
 
@@ -83,8 +84,7 @@ def test_flip_moves_joints_onto_the_mirrored_part(synthetic_lip):
         sample = flip(dataset[i])
         seg = sample['gt_seg_map']
         for _, k, row, col in visible_pixels(sample['keypoints'],
-                                             sample['keypoints_visible'],
-                                             seg.shape):
+                                             sample['keypoints_visible'], seg.shape):
             assert seg[row, col] in PLAUSIBLE_CLASSES[k], (
                 f'image {sample["img_id"]}: flipped joint {k} on class '
                 f'{seg[row, col]}')
@@ -106,8 +106,7 @@ def test_affine_identity_when_region_is_the_input():
             keypoints=keypoints))
     np.testing.assert_array_equal(out['img'], img)
     np.testing.assert_array_equal(out['gt_seg_map'], seg)
-    np.testing.assert_allclose(out['transformed_keypoints'], keypoints,
-                               atol=1e-4)
+    np.testing.assert_allclose(out['transformed_keypoints'], keypoints, atol=1e-4)
 
 
 @pytest.mark.parametrize('rotation', [90.0, -35.0])
@@ -145,8 +144,7 @@ def test_affine_keeps_keypoints_on_plausible_classes(synthetic_lip):
         sample = affine(dataset[i])
         seg = sample['gt_seg_map']
         for _, k, row, col in visible_pixels(sample['transformed_keypoints'],
-                                             sample['keypoints_visible'],
-                                             seg.shape):
+                                             sample['keypoints_visible'], seg.shape):
             window = seg[max(row - 1, 0):row + 2, max(col - 1, 0):col + 2]
             assert np.isin(window, PLAUSIBLE_CLASSES[k]).any(), (
                 f'image {sample["img_id"]}: joint {k} at ({row}, {col}) on '
@@ -168,30 +166,28 @@ def test_edge_of_transformed_parsing_is_transformed_edge(synthetic_lip):
         sample = edge(sample)
         sample['seg_fields'].append('gt_edge_map')
         warped = affine(sample)
-        defined = cv2.erode((warped['gt_seg_map'] != 255).astype(np.uint8),
-                            kernel) > 0
+        defined = cv2.erode((warped['gt_seg_map'] != 255).astype(np.uint8), kernel) > 0
         from_warped_parsing = edge(dict(warped))['gt_edge_map'] > 0
         warped_edge = warped['gt_edge_map'] == 1
         near_warped = cv2.dilate(warped_edge.astype(np.uint8), kernel) > 0
-        near_generated = cv2.dilate(from_warped_parsing.astype(np.uint8),
-                                    kernel) > 0
+        near_generated = cv2.dilate(from_warped_parsing.astype(np.uint8), kernel) > 0
         assert not (from_warped_parsing & defined & ~near_warped).any()
         assert not (warped_edge & defined & ~near_generated).any()
 
 
 def test_topdown_pose_pipeline_packs_parsing_and_edges(synthetic_lip):
-    """mmpose's own top-down transforms around the shared ones."""
+    """Mmpose's own top-down transforms around the shared ones."""
     init_default_scope('mmpose')
     codec = dict(
-        type='MSRAHeatmap',
-        input_size=(96, 128),
-        heatmap_size=(24, 32),
-        sigma=2)
+        type='MSRAHeatmap', input_size=(96, 128), heatmap_size=(24, 32), sigma=2)
     pipeline = Compose(LOAD + [
         dict(type='GetBBoxCenterScale'),
         dict(type='JointRandomFlip', prob=1.0),
-        dict(type='JointRandomAffine', input_size=(96, 128), rotate_range=0,
-             scale_range=(1, 1)),
+        dict(
+            type='JointRandomAffine',
+            input_size=(96, 128),
+            rotate_range=0,
+            scale_range=(1, 1)),
         dict(type='mmseg.GenerateEdge', edge_width=3),
         dict(type='GenerateTarget', encoder=codec),
         dict(type='PackHumanPoseInputs', pack_transformed=True),

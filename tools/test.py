@@ -17,8 +17,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--work-dir', help='the dir to save logs and metrics')
-    parser.add_argument(
-        '--out', help='dump the predictions to this pickle file')
+    parser.add_argument('--out', help='dump the predictions to this pickle file')
     parser.add_argument(
         '--tta',
         action='store_true',
@@ -64,8 +63,7 @@ def main() -> None:
     else:
         runner = Runner.from_cfg(cfg)
     if args.out is not None:
-        runner.test_evaluator.metrics.append(
-            DumpResults(out_file_path=args.out))
+        runner.test_evaluator.metrics.append(DumpResults(out_file_path=args.out))
     with naming_lost_samples():
         runner.test()
 

@@ -52,8 +52,8 @@ def parse_args() -> argparse.Namespace:
 
 
 def resume_from(cfg: Config) -> Optional[str]:
-    """The checkpoint ``--resume`` continues from: ``load_from`` when set (it
-    must be intact), else the newest intact checkpoint of the work dir."""
+    """The checkpoint ``--resume`` continues from: ``load_from`` when set (it must be
+    intact), else the newest intact checkpoint of the work dir."""
     if cfg.get('load_from', None) is None:
         return find_resume_checkpoint(cfg.work_dir)
     reason = intact_checkpoint_error(cfg.load_from)
@@ -81,10 +81,9 @@ def main() -> None:
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
     if args.auto_scale_lr:
         if 'base_batch_size' not in cfg.get('auto_scale_lr', {}):
-            raise ValueError(
-                f'{args.config}: --auto-scale-lr needs auto_scale_lr = '
-                'dict(base_batch_size=...) in the config, the total batch '
-                'size its learning rate is for')
+            raise ValueError(f'{args.config}: --auto-scale-lr needs auto_scale_lr = '
+                             'dict(base_batch_size=...) in the config, the total batch '
+                             'size its learning rate is for')
         cfg.auto_scale_lr.enable = True
     cfg.resume = args.resume
     if args.resume:

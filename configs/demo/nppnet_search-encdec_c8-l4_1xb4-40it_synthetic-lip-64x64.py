@@ -71,9 +71,7 @@ train_dataloader = dict(
                 seg_map_path='TrainVal_parsing_annotations/train_segmentations'),
             pipeline=train_pipeline)))
 val_dataloader = dict(
-    num_workers=0,
-    persistent_workers=False,
-    dataset=dict(pipeline=test_pipeline))
+    num_workers=0, persistent_workers=False, dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
 val_evaluator = [dict(type='HumanParsingMetric'), dict(type='LIPPCKhMetric')]
 test_evaluator = val_evaluator

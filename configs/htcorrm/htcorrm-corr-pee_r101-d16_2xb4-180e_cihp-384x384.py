@@ -1,4 +1,5 @@
 # HTCorrM Tab. 7 (CIHP, DeepLabV2), method 8: the edge feature twice in the hybrid.
 _base_ = './htcorrm_r101-d16_2xb4-180e_cihp-384x384.py'
-model = dict(decode_head=dict(
-    core=dict(hybrid=('parsing', 'edge', 'edge'), encoders=dict(pose=None))))
+model = dict(
+    decode_head=dict(
+        core=dict(hybrid=('parsing', 'edge', 'edge'), encoders=dict(pose=None))))

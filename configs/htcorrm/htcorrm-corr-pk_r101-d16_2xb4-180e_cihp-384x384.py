@@ -1,4 +1,4 @@
 # HTCorrM Tab. 7 (CIHP, DeepLabV2), method 7: correlation of parsing with pose.
 _base_ = './htcorrm_r101-d16_2xb4-180e_cihp-384x384.py'
-model = dict(decode_head=dict(
-    core=dict(hybrid=('parsing', 'pose'), encoders=dict(edge=None))))
+model = dict(
+    decode_head=dict(core=dict(hybrid=('parsing', 'pose'), encoders=dict(edge=None))))

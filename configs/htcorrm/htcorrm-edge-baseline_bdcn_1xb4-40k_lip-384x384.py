@@ -1,4 +1,4 @@
 # HTCorrM Tab. 9 baseline: bdcn and the edge encoder only.
 _base_ = './htcorrm-edge_bdcn_1xb4-40k_lip-384x384.py'
-model = dict(decode_head=dict(
-    core=dict(fusion='none', encoders=dict(parsing=None, pose=None))))
+model = dict(
+    decode_head=dict(core=dict(fusion='none', encoders=dict(parsing=None, pose=None))))

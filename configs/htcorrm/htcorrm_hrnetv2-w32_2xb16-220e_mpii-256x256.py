@@ -1,8 +1,7 @@
 # HTCorrM, pose as the main task, HRNetV2-W32, on MPII (Tab. 8: pose + parsing +
 # edge).
 _base_ = [
-    '../_base_/models/htcorrm-pose_hrnetv2-w32.py',
-    '../_base_/datasets/mpii_pose.py',
+    '../_base_/models/htcorrm-pose_hrnetv2-w32.py', '../_base_/datasets/mpii_pose.py',
     '../_base_/schedules/htcorrm_pose_220e.py'
 ]
 custom_imports = dict(imports=['mmhtc'], allow_failed_imports=False)

@@ -26,17 +26,14 @@ model = dict(
     decode_head=dict(
         dropout_ratio=0.0,
         align_corners=True,
-        loss_decode=dict(
-            type='CrossEntropyLoss', loss_weight=1.0, avg_non_ignore=True),
+        loss_decode=dict(type='CrossEntropyLoss', loss_weight=1.0, avg_non_ignore=True),
         core=dict(
             encoders=dict(
                 parsing=dict(act_cfg=leaky_relu),
-                edge=dict(
-                    fuse='conv1x1', act_cfg=leaky_relu, align_corners=True)),
+                edge=dict(fuse='conv1x1', act_cfg=leaky_relu, align_corners=True)),
             hnl=dict(hybrid_act_cfg=leaky_relu),
             loss_weights=dict(parsing=1.0, pose=70.0, edge=2.0),
-            losses=dict(
-                parsing=dict(type='CrossEntropyLoss', avg_non_ignore=True)))))
+            losses=dict(parsing=dict(type='CrossEntropyLoss', avg_non_ignore=True)))))
 # The release's test protocol: the whole image warped, aspect kept and centred,
 # into a 384 x 384 canvas with black borders; logits upsampled with
 # align_corners=True; the prediction warped back with nearest-neighbour.

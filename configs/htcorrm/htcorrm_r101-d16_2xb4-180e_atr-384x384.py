@@ -1,7 +1,6 @@
 # HTCorrM, parsing as the main task, r101-d16 backbone, on ATR (Tab. 3).
 _base_ = [
-    '../_base_/models/htcorrm_r101-d16.py',
-    '../_base_/datasets/atr_parsing.py',
+    '../_base_/models/htcorrm_r101-d16.py', '../_base_/datasets/atr_parsing.py',
     '../_base_/schedules/htcorrm_parsing_180e.py'
 ]
 custom_imports = dict(imports=['mmhtc'], allow_failed_imports=False)

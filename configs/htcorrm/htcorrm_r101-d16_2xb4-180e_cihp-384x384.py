@@ -1,7 +1,6 @@
 # HTCorrM, parsing as the main task, r101-d16 backbone, on CIHP (Tab. 4).
 _base_ = [
-    '../_base_/models/htcorrm_r101-d16.py',
-    '../_base_/datasets/cihp_parsing.py',
+    '../_base_/models/htcorrm_r101-d16.py', '../_base_/datasets/cihp_parsing.py',
     '../_base_/schedules/htcorrm_parsing_180e.py'
 ]
 custom_imports = dict(imports=['mmhtc'], allow_failed_imports=False)

@@ -7,5 +7,4 @@ _base_ = [
     '../_base_/schedules/nppnet_120e.py'
 ]
 custom_imports = dict(imports=['mmhtc'], allow_failed_imports=False)
-model = dict(
-    network=dict(genotype='{{fileDirname}}/genotypes/nppnet_lip_paper.yaml'))
+model = dict(network=dict(genotype='{{fileDirname}}/genotypes/nppnet_lip_paper.yaml'))

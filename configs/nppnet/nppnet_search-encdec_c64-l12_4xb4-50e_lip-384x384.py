@@ -14,10 +14,7 @@ custom_imports = dict(imports=['mmhtc'], allow_failed_imports=False)
 model = dict(
     network=dict(channels=64, num_cells=12, search=('encoder', 'decoder')),
     train_cfg=dict(
-        warmup=15,
-        entropy_from=35,
-        entropy_weight=0.25,
-        entropy_reduction='mean'),
+        warmup=15, entropy_from=35, entropy_weight=0.25, entropy_reduction='mean'),
     test_cfg=dict(scales=(1.0, ), flip=False))
 train_dataloader = dict(
     dataset=dict(

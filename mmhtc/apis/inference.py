@@ -42,9 +42,8 @@ from ..structures.human_result import to_numpy
 
 ImageInput = Union[str, np.ndarray]
 #: Transforms of a test pipeline that need annotations; inference drops them.
-ANNOTATION_TRANSFORMS = ('LoadAnnotations', 'LoadHumanAnnotations',
-                         'GenerateHumanEdge', 'GenerateEdge', 'GenerateTarget',
-                         'mmpose.GenerateTarget')
+ANNOTATION_TRANSFORMS = ('LoadAnnotations', 'LoadHumanAnnotations', 'GenerateHumanEdge',
+                         'GenerateEdge', 'GenerateTarget', 'mmpose.GenerateTarget')
 #: Image folder suffixes read by :func:`inference_folder`.
 IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp')
 
@@ -62,13 +61,13 @@ def _dataset_class(config: Config, dataset: dict) -> Optional[type]:
     registry = SEG_DATASETS if config.default_scope == 'mmseg' else \
         POSE_DATASETS
     with registry.switch_scope_and_registry(config.default_scope) as reg:
-        return reg.get(dataset['type']) if isinstance(
-            dataset['type'], str) else dataset['type']
+        return reg.get(dataset['type']) if isinstance(dataset['type'],
+                                                      str) else dataset['type']
 
 
 def _config_dataset_meta(config: Config) -> Optional[dict]:
-    """Classes, palette and keypoint definitions of the config's test dataset,
-    for mmhtc's datasets (None for others)."""
+    """Classes, palette and keypoint definitions of the config's test dataset, for
+    mmhtc's datasets (None for others)."""
     dataset = config.get('test_dataloader', {}).get('dataset')
     if dataset is None:
         return None
@@ -122,11 +121,9 @@ def init_model(config: Union[str, Path, Config],
     if _world(config) == 'mmseg':
         if 'backbone' in config.model:
             config.model.backbone.pop('init_cfg', None)
-        model = revert_sync_batchnorm(
-            mmseg.apis.init_model(config, None, device))
+        model = revert_sync_batchnorm(mmseg.apis.init_model(config, None, device))
     else:
-        model = mmpose.apis.init_model(
-            _pose_meta_config(config), None, device)
+        model = mmpose.apis.init_model(_pose_meta_config(config), None, device)
         model.cfg = config
     model.dataset_meta = _config_dataset_meta(config) or getattr(
         model, 'dataset_meta', None)
@@ -138,8 +135,7 @@ def init_model(config: Union[str, Path, Config],
 
 
 def _seg_pipelines(model: nn.Module) -> Dict[bool, Compose]:
-    """The test pipeline without annotations, for paths (False) and arrays
-    (True)."""
+    """The test pipeline without annotations, for paths (False) and arrays (True)."""
     transforms = [
         t for t in model.cfg.test_dataloader.dataset.pipeline
         if t['type'] not in ANNOTATION_TRANSFORMS
@@ -162,13 +158,12 @@ def _test_cfg(model: nn.Module, **options) -> Iterator[None]:
 
 def _inference_seg(model: nn.Module, imgs: Sequence[ImageInput],
                    bboxes: Sequence[Optional[np.ndarray]],
-                   relation_query: Optional[Tuple[float, float]]
-                   ) -> List[HumanResult]:
+                   relation_query: Optional[Tuple[float, float]]) -> List[HumanResult]:
     pipelines = _seg_pipelines(model)
     data = [
-        pipelines[isinstance(img, np.ndarray)](
-            dict(img=img) if isinstance(img, np.ndarray) else dict(
-                img_path=img)) for img in imgs
+        pipelines[isinstance(img, np.ndarray)](dict(
+            img=img) if isinstance(img, np.ndarray) else dict(img_path=img))
+        for img in imgs
     ]
     for item, boxes in zip(data, bboxes):
         if boxes is not None:
@@ -181,8 +176,7 @@ def _inference_seg(model: nn.Module, imgs: Sequence[ImageInput],
     for indices in groups.values():
         with _test_cfg(model, return_relation=relation_query is not None), \
                 torch.no_grad():
-            samples = model.test_step(
-                pseudo_collate([data[i] for i in indices]))
+            samples = model.test_step(pseudo_collate([data[i] for i in indices]))
         for i, sample in zip(indices, samples):
             results[i] = human_result(sample)
             if relation_query is not None:
@@ -192,13 +186,12 @@ def _inference_seg(model: nn.Module, imgs: Sequence[ImageInput],
 
 
 def _relation_row(relation: PixelData, x: float, y: float) -> Tensor:
-    """The attention (1, 1, h', w') over the keys of the query in the feature
-    pixel holding (x, y) (pixel i spans [i, i + 1)) of ``relation`` (N, h, w)."""
+    """The attention (1, 1, h', w') over the keys of the query in the feature pixel
+    holding (x, y) (pixel i spans [i, i + 1)) of ``relation`` (N, h, w)."""
     h, w = relation.shape
     col = int(np.clip(np.floor(x), 0, w - 1))
     row = int(np.clip(np.floor(y), 0, h - 1))
-    return relation.data[:, row, col].reshape(1, 1,
-                                              *relation.key_shape).float()
+    return relation.data[:, row, col].reshape(1, 1, *relation.key_shape).float()
 
 
 def _seg_relation(sample, query_xy: Tuple[float, float],
@@ -215,9 +208,8 @@ def _seg_relation(sample, query_xy: Tuple[float, float],
     row = _relation_row(sample.pred_relation,
                         (query_xy[0] + 0.5) * scale_x * size[1] / pad_w,
                         (query_xy[1] + 0.5) * scale_y * size[0] / pad_h)
-    return to_numpy(
-        to_original(row, meta, (pad_h, pad_w), align_corners)[0, 0]).astype(
-            np.float32)
+    return to_numpy(to_original(row, meta, (pad_h, pad_w),
+                                align_corners)[0, 0]).astype(np.float32)
 
 
 def _person_to_image(maps: Tensor, sample) -> np.ndarray:
@@ -225,9 +217,8 @@ def _person_to_image(maps: Tensor, sample) -> np.ndarray:
     maps = to_numpy(maps.float())
     meta = sample.metainfo
     # one channel goes as (h, w): OpenCV returns a 2-D map for it
-    reverted = revert_heatmap(maps[0] if len(maps) == 1 else maps,
-                              meta['input_center'], meta['input_scale'],
-                              meta['ori_shape'][:2])
+    reverted = revert_heatmap(maps[0] if len(maps) == 1 else maps, meta['input_center'],
+                              meta['input_scale'], meta['ori_shape'][:2])
     return reverted.reshape(len(maps), *reverted.shape[-2:])
 
 
@@ -240,9 +231,8 @@ def _merge_persons(merged, samples: List) -> None:
     """
     fields = [sample.pred_fields for sample in samples]
     if 'parsing' in fields[0]:
-        probs = np.stack([
-            _person_to_image(f.parsing, s) for f, s in zip(fields, samples)
-        ])
+        probs = np.stack(
+            [_person_to_image(f.parsing, s) for f, s in zip(fields, samples)])
         inside = np.stack([
             _person_to_image(torch.ones_like(f.parsing[:1]), s)[0]
             for f, s in zip(fields, samples)
@@ -250,15 +240,14 @@ def _merge_persons(merged, samples: List) -> None:
         parsing = merge_parsing(probs, inside).argmax(0)
         merged.pred_sem_seg = PixelData(data=torch.from_numpy(parsing[None]))
     if 'edge' in fields[0]:
-        edge = np.stack([
-            _person_to_image(f.edge, s)[0] for f, s in zip(fields, samples)
-        ]).max(0)
+        edge = np.stack(
+            [_person_to_image(f.edge, s)[0] for f, s in zip(fields, samples)]).max(0)
         merged.pred_edge_map = PixelData(data=torch.from_numpy(edge[None]))
 
 
 def _topdown_relation(sample, query_xy: Tuple[float, float]) -> np.ndarray:
-    """The relation map (H, W) of image pixel ``query_xy`` from a person
-    sample's ``pred_fields.relation``, 0 outside the person's box."""
+    """The relation map (H, W) of image pixel ``query_xy`` from a person sample's
+    ``pred_fields.relation``, 0 outside the person's box."""
     fields = sample.pred_fields
     if 'relation' not in fields:
         raise ValueError('inference_human: the model wrote no relation map '
@@ -277,10 +266,8 @@ def _topdown_relation(sample, query_xy: Tuple[float, float]) -> np.ndarray:
     return _person_to_image(row[0], sample)[0].astype(np.float32)
 
 
-def _inference_topdown(model: nn.Module, img: ImageInput,
-                       bboxes: Optional[np.ndarray],
-                       relation_query: Optional[Tuple[float, float]]
-                       ) -> HumanResult:
+def _inference_topdown(model: nn.Module, img: ImageInput, bboxes: Optional[np.ndarray],
+                       relation_query: Optional[Tuple[float, float]]) -> HumanResult:
     with _test_cfg(model, return_relation=relation_query is not None), \
             torch.no_grad():
         samples = mmpose.apis.inference_topdown(model, img, bboxes)

@@ -11,8 +11,7 @@ at the input's frame rate for a video or webcam) and JSON files.
 import os
 import os.path as osp
 from dataclasses import dataclass
-from typing import (Any, Callable, Dict, Iterable, Iterator, List, Optional,
-                    Tuple, Union)
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple, Union
 
 import cv2
 import mmcv
@@ -89,9 +88,7 @@ def _capture_source(capture: cv2.VideoCapture, source: str,
     total = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
     fps = capture.get(cv2.CAP_PROP_FPS)
     return FrameSource(
-        _capture_frames(capture),
-        total if total > 0 else None,
-        video_name,
+        _capture_frames(capture), total if total > 0 else None, video_name,
         fps if fps > 0 else DEFAULT_FPS)
 
 
@@ -104,8 +101,8 @@ def _webcam_id(inputs: str) -> int:
 
 
 def open_inputs(inputs: Union[str, np.ndarray, List]) -> FrameSource:
-    """The frames of an image path or array, a list of them, a folder of images
-    (sorted by name), a video file or ``'webcam:<id>'``."""
+    """The frames of an image path or array, a list of them, a folder of images (sorted
+    by name), a video file or ``'webcam:<id>'``."""
     if isinstance(inputs, str) and inputs.startswith('webcam:'):
         return _capture_source(
             cv2.VideoCapture(_webcam_id(inputs)), inputs, 'webcam.mp4')
@@ -134,8 +131,8 @@ def open_inputs(inputs: Union[str, np.ndarray, List]) -> FrameSource:
 
 def prediction_dict(result: HumanResult) -> Dict[str, list]:
     """A result's predictions as JSON-ready lists: ``parsing`` (H, W) class ids,
-    ``edge`` (H, W) probabilities, ``keypoints`` (N, K, 2) and
-    ``keypoint_scores`` (N, K), where the model predicts them."""
+    ``edge`` (H, W) probabilities, ``keypoints`` (N, K, 2) and ``keypoint_scores`` (N,
+    K), where the model predicts them."""
     fields = ('parsing', 'edge', 'keypoints', 'keypoint_scores')
     return {
         name: getattr(result, name).tolist()
@@ -144,8 +141,7 @@ def prediction_dict(result: HumanResult) -> Dict[str, list]:
 
 
 class HumanInferencer(BaseInferencer):
-    """Parsing, pose and edge predictions of images, folders, videos and
-    webcams.
+    """Parsing, pose and edge predictions of images, folders, videos and webcams.
 
     Example::
 
@@ -168,8 +164,7 @@ class HumanInferencer(BaseInferencer):
     """
 
     visualize_kwargs: set = {
-        'return_vis', 'show', 'wait_time', 'vis_out_dir', 'alpha', 'kpt_thr',
-        'edge_thr'
+        'return_vis', 'show', 'wait_time', 'vis_out_dir', 'alpha', 'kpt_thr', 'edge_thr'
     }
     postprocess_kwargs: set = {'pred_out_dir'}
 
@@ -180,16 +175,15 @@ class HumanInferencer(BaseInferencer):
                  show_progress: bool = True) -> None:
         super().__init__(model, weights, device, show_progress=show_progress)
 
-    def _load_model_from_metafile(self,
-                                  model: str) -> Tuple[Config, Optional[str]]:
-        """The config and weights of a model name (or alias) in mmhtc's
-        metafiles, found in the repository or the mim install."""
+    def _load_model_from_metafile(self, model: str) -> Tuple[Config, Optional[str]]:
+        """The config and weights of a model name (or alias) in mmhtc's metafiles, found
+        in the repository or the mim install."""
         root = BaseInferencer._get_repo_or_mim_dir('mmhtc')
         wanted = model.lower()
         for entry in BaseInferencer._get_models_from_metafile(root):
             alias = entry.get('Alias', [])
-            names = [entry['Name']] + ([alias] if isinstance(alias, str) else
-                                       list(alias))
+            names = [entry['Name']
+                     ] + ([alias] if isinstance(alias, str) else list(alias))
             if wanted in (name.lower() for name in names):
                 weights = entry.get('Weights')
                 if isinstance(weights, list):
@@ -199,8 +193,10 @@ class HumanInferencer(BaseInferencer):
             f'HumanInferencer: {model!r} is neither a config file nor a model '
             f'name of {osp.join(root, "model-index.yml")}')
 
-    def _init_model(self, cfg: Union[Config, ConfigDict],
-                    weights: Optional[str], device: str = 'cpu') -> nn.Module:
+    def _init_model(self,
+                    cfg: Union[Config, ConfigDict],
+                    weights: Optional[str],
+                    device: str = 'cpu') -> nn.Module:
         if not cfg:
             raise ValueError('HumanInferencer: a config or model name is '
                              'needed to build the model')
@@ -213,12 +209,12 @@ class HumanInferencer(BaseInferencer):
         return load_frame
 
     def _init_visualizer(self, cfg: Config) -> HumanVisualizer:
-        visualizer = HumanVisualizer.get_instance(
-            f'human_inferencer_{id(self)}')
+        visualizer = HumanVisualizer.get_instance(f'human_inferencer_{id(self)}')
         visualizer.dataset_meta = self.model.dataset_meta
         return visualizer
 
-    def preprocess(self, inputs: Iterable[Item],
+    def preprocess(self,
+                   inputs: Iterable[Item],
                    batch_size: int = 1) -> Iterator[List[Frame]]:
         """Frames ``batch_size`` at a time."""
         yield from self._get_chunk_data(map(self.pipeline, inputs), batch_size)
@@ -226,18 +222,18 @@ class HumanInferencer(BaseInferencer):
     def forward(self, inputs: List[Frame]) -> List[HumanResult]:
         return inference_human(self.model, [image for _, image in inputs])
 
-    def visualize(self,
-                  inputs: List[Frame],
-                  preds: List[HumanResult],
-                  return_vis: bool = False,
-                  show: bool = False,
-                  wait_time: float = 0,
-                  vis_out_dir: str = '',
-                  alpha: float = 0.5,
-                  kpt_thr: float = 0.3,
-                  edge_thr: float = 0.5,
-                  writer: Optional['_VideoOutput'] = None
-                  ) -> Optional[List[np.ndarray]]:
+    def visualize(
+            self,
+            inputs: List[Frame],
+            preds: List[HumanResult],
+            return_vis: bool = False,
+            show: bool = False,
+            wait_time: float = 0,
+            vis_out_dir: str = '',
+            alpha: float = 0.5,
+            kpt_thr: float = 0.3,
+            edge_thr: float = 0.5,
+            writer: Optional['_VideoOutput'] = None) -> Optional[List[np.ndarray]]:
         """Draw the predictions on their frames.
 
         Args:
@@ -265,13 +261,14 @@ class HumanInferencer(BaseInferencer):
             drawn = self.visualizer.draw_human(image[..., ::-1], result)
             if show:
                 # OpenCV's window shows BGR
-                self.visualizer.show(drawn[..., ::-1], win_name=name,
-                                     wait_time=wait_time, backend='cv2')
+                self.visualizer.show(
+                    drawn[..., ::-1], win_name=name, wait_time=wait_time, backend='cv2')
             if writer is not None:
                 writer.write(drawn)
             elif vis_out_dir:
                 mmcv.imwrite(drawn[..., ::-1],
-                             osp.join(vis_out_dir, _stem(name) + '.png'))
+                             osp.join(vis_out_dir,
+                                      _stem(name) + '.png'))
             drawings.append(drawn)
         return drawings if return_vis else None
 
@@ -281,8 +278,8 @@ class HumanInferencer(BaseInferencer):
                     return_datasamples: bool = False,
                     pred_out_dir: str = '',
                     names: Optional[List[str]] = None) -> Dict[str, Any]:
-        """Pack a batch's predictions; write one JSON per image into
-        ``pred_out_dir`` (a video's frames are written by :meth:`__call__`).
+        """Pack a batch's predictions; write one JSON per image into ``pred_out_dir`` (a
+        video's frames are written by :meth:`__call__`).
 
         Returns:
             ``predictions``: :func:`prediction_dict` per frame, or the
@@ -292,8 +289,7 @@ class HumanInferencer(BaseInferencer):
         dicts = [prediction_dict(result) for result in preds]
         if pred_out_dir and names is not None:
             for name, pred in zip(names, dicts):
-                mmengine.dump(pred, osp.join(pred_out_dir,
-                                             _stem(name) + '.json'))
+                mmengine.dump(pred, osp.join(pred_out_dir, _stem(name) + '.json'))
         return dict(
             predictions=preds if return_datasamples else dicts,
             visualization=visualization)
@@ -324,8 +320,7 @@ class HumanInferencer(BaseInferencer):
         if out_dir is not None:
             kwargs.setdefault('vis_out_dir', osp.join(out_dir, 'visualizations'))
             kwargs.setdefault('pred_out_dir', osp.join(out_dir, 'predictions'))
-        _, _, visualize_kwargs, postprocess_kwargs = self._dispatch_kwargs(
-            **kwargs)
+        _, _, visualize_kwargs, postprocess_kwargs = self._dispatch_kwargs(**kwargs)
         pred_out_dir = postprocess_kwargs.get('pred_out_dir', '')
         vis_out_dir = visualize_kwargs.get('vis_out_dir', '')
         source = open_inputs(inputs)
@@ -336,14 +331,18 @@ class HumanInferencer(BaseInferencer):
         try:
             batches = self.preprocess(source.items, batch_size)
             if self.show_progress and source.total is not None:
-                batches = track(batches, description='Inference',
-                                total=-(-source.total // batch_size))
+                batches = track(
+                    batches,
+                    description='Inference',
+                    total=-(-source.total // batch_size))
             for batch in batches:
                 preds = self.forward(batch)
                 visualization = self.visualize(
                     batch, preds, writer=writer, **visualize_kwargs)
                 output = self.postprocess(
-                    preds, visualization, return_datasamples,
+                    preds,
+                    visualization,
+                    return_datasamples,
                     pred_out_dir='' if video else pred_out_dir,
                     names=[name for name, _ in batch])
                 if video and pred_out_dir:
@@ -363,9 +362,9 @@ class HumanInferencer(BaseInferencer):
 
 
 class _VideoOutput:
-    """An mp4 (``mp4v``) of the drawings, opened at the first frame with its
-    size, at the source's frame rate: ``vis_out_dir`` itself where it ends in
-    ``.mp4``, else ``vis_out_dir/<video name>``."""
+    """An mp4 (``mp4v``) of the drawings, opened at the first frame with its size, at
+    the source's frame rate: ``vis_out_dir`` itself where it ends in ``.mp4``, else
+    ``vis_out_dir/<video name>``."""
 
     def __init__(self, vis_out_dir: str, source: FrameSource) -> None:
         self.path = vis_out_dir if vis_out_dir.lower().endswith('.mp4') else \
@@ -377,8 +376,7 @@ class _VideoOutput:
         if self.writer is None:
             mmengine.mkdir_or_exist(osp.dirname(osp.abspath(self.path)))
             height, width = rgb.shape[:2]
-            self.writer = cv2.VideoWriter(self.path,
-                                          cv2.VideoWriter_fourcc(*'mp4v'),
+            self.writer = cv2.VideoWriter(self.path, cv2.VideoWriter_fourcc(*'mp4v'),
                                           self.fps, (width, height))
             if not self.writer.isOpened():
                 raise OSError(f'HumanInferencer: cannot write {self.path}')

@@ -9,7 +9,7 @@ from .synthetic_lip import SyntheticLIPDataset
 from .transforms import *  # noqa: F401,F403
 
 __all__ = [
-    'BaseHumanDataset', 'LIPHumanDataset', 'CIHPHumanDataset',
-    'ATRHumanDataset', 'MPIIHumanDataset', 'PascalPersonPartHumanDataset',
-    'SearchSplitDataset', 'SyntheticLIPDataset'
+    'BaseHumanDataset', 'LIPHumanDataset', 'CIHPHumanDataset', 'ATRHumanDataset',
+    'MPIIHumanDataset', 'PascalPersonPartHumanDataset', 'SearchSplitDataset',
+    'SyntheticLIPDataset'
 ]

@@ -1,8 +1,7 @@
 """ATR: single-person parsing (18 classes), keypoints from pseudo-labels."""
 from ..registry import DATASETS, register_into
 from .base import BaseHumanDataset
-from .metainfo import (ATR_CLASS_FLIP_PAIRS, ATR_CLASSES, ATR_PALETTE,
-                       COCO_KEYPOINTS)
+from .metainfo import ATR_CLASS_FLIP_PAIRS, ATR_CLASSES, ATR_PALETTE, COCO_KEYPOINTS
 
 
 @register_into(*DATASETS)

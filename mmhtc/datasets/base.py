@@ -21,8 +21,7 @@ from .pose_annotations import Persons, read_coco_keypoints
 #: parsing classes and the class pairs that a horizontal flip swaps.
 SAMPLE_METAINFO_KEYS = ('dataset_name', 'upper_body_ids', 'lower_body_ids',
                         'flip_pairs', 'flip_indices', 'skeleton_links',
-                        'dataset_keypoint_weights', 'classes',
-                        'class_flip_pairs')
+                        'dataset_keypoint_weights', 'classes', 'class_flip_pairs')
 
 
 def expand_pose_metainfo(metainfo: dict, owner: str) -> dict:
@@ -43,18 +42,16 @@ def expand_pose_metainfo(metainfo: dict, owner: str) -> dict:
         parsed.update(metainfo)
         metainfo = parsed
     classes, palette = metainfo.get('classes'), metainfo.get('palette')
-    if classes is not None and palette is not None and len(classes) != len(
-            palette):
+    if classes is not None and palette is not None and len(classes) != len(palette):
         raise ValueError(f'{owner}: {len(classes)} classes but {len(palette)} '
                          'palette colours')
     return metainfo
 
 
 def _loading_record(owner_pid: int, worker_pid: int) -> str:
-    """The file in which data loader worker ``worker_pid`` of the process
-    ``owner_pid`` names the sample it is loading."""
-    return osp.join(tempfile.gettempdir(),
-                    f'mmhtc-loading-{owner_pid}-{worker_pid}')
+    """The file in which data loader worker ``worker_pid`` of the process ``owner_pid``
+    names the sample it is loading."""
+    return osp.join(tempfile.gettempdir(), f'mmhtc-loading-{owner_pid}-{worker_pid}')
 
 
 def lost_samples_message(error: BaseException) -> Optional[str]:
@@ -73,8 +70,7 @@ def lost_samples_message(error: BaseException) -> Optional[str]:
         loading (their files) and the usual causes; ``None`` when ``error`` is no
         worker death.
     """
-    found = re.search(r'DataLoader worker \(pid(?:\(s\))? ([\d, ]+)\)',
-                      str(error))
+    found = re.search(r'DataLoader worker \(pid(?:\(s\))? ([\d, ]+)\)', str(error))
     if found is None:
         return None
     samples = []
@@ -100,8 +96,8 @@ def add_sample_metainfo(data_info: dict, metainfo: dict) -> dict:
 
 @contextmanager
 def naming_lost_samples() -> Iterator[None]:
-    """Run a Runner's loop; a data loader worker that died without raising is
-    re-raised as a ``RuntimeError`` naming the samples it was loading
+    """Run a Runner's loop; a data loader worker that died without raising is re-raised
+    as a ``RuntimeError`` naming the samples it was loading
     (:func:`lost_samples_message`)."""
     try:
         yield
@@ -169,15 +165,12 @@ class BaseHumanDataset(BaseDataset):
         self.img_suffix = img_suffix
         self.seg_map_suffix = seg_map_suffix
         super().__init__(
-            ann_file=ann_file,
-            data_prefix=data_prefix or dict(img_path=''),
-            **kwargs)
+            ann_file=ann_file, data_prefix=data_prefix or dict(img_path=''), **kwargs)
 
     @classmethod
     def _load_metainfo(cls, metainfo: Optional[dict] = None) -> dict:
         """Merge ``metainfo`` into ``METAINFO`` and expand ``pose_metainfo``."""
-        return expand_pose_metainfo(super()._load_metainfo(metainfo),
-                                    cls.__name__)
+        return expand_pose_metainfo(super()._load_metainfo(metainfo), cls.__name__)
 
     def _join_prefix(self) -> None:
         super()._join_prefix()
@@ -202,8 +195,7 @@ class BaseHumanDataset(BaseDataset):
         for image in images:
             for n in np.flatnonzero(image['keypoints_visible'].any(axis=1)):
                 instance = dict(image)
-                for key in ('keypoints', 'keypoints_visible', 'bbox',
-                            'bbox_score'):
+                for key in ('keypoints', 'keypoints_visible', 'bbox', 'bbox_score'):
                     instance[key] = image[key][n:n + 1]
                 instance['id'] = len(instances)
                 instances.append(instance)
@@ -264,10 +256,9 @@ class BaseHumanDataset(BaseDataset):
         when the worker is killed.
         """
         data_info = self.get_data_info(idx)
-        files = ', '.join(
-            f'{key} {data_info[key]}'
-            for key in ('img_path', 'seg_map_path', 'edge_map_path')
-            if key in data_info)
+        files = ', '.join(f'{key} {data_info[key]}'
+                          for key in ('img_path', 'seg_map_path', 'edge_map_path')
+                          if key in data_info)
         sample = f'{type(self).__name__} sample {idx} ({files})'
         record = None
         if get_worker_info() is not None:
@@ -296,14 +287,10 @@ class BaseHumanDataset(BaseDataset):
         if not osp.isdir(img_dir):
             raise FileNotFoundError(f'{type(self).__name__}: image folder '
                                     f'{img_dir} does not exist')
-        return sorted(
-            name[:-len(self.img_suffix)]
-            for name in os.listdir(img_dir)
-            if name.endswith(self.img_suffix))
+        return sorted(name[:-len(self.img_suffix)] for name in os.listdir(img_dir)
+                      if name.endswith(self.img_suffix))
 
-    def image_record(self,
-                     img_id: str,
-                     persons: Optional[Persons] = None) -> dict:
+    def image_record(self, img_id: str, persons: Optional[Persons] = None) -> dict:
         """Build the record of one image and check that its files exist.
 
         Args:
@@ -320,8 +307,7 @@ class BaseHumanDataset(BaseDataset):
         """
         record = dict(
             img_id=img_id,
-            img_path=osp.join(self.data_prefix['img_path'],
-                              img_id + self.img_suffix),
+            img_path=osp.join(self.data_prefix['img_path'], img_id + self.img_suffix),
             seg_fields=[],
             reduce_zero_label=False)
         for key in ('seg_map_path', 'edge_map_path'):
@@ -336,9 +322,9 @@ class BaseHumanDataset(BaseDataset):
                     f'{img_id!r}{listed} does not exist')
         num_kpt = self.num_keypoints
         if persons is None:
-            persons = (np.zeros((0, num_kpt, 2), np.float32),
-                       np.zeros((0, num_kpt), np.float32),
-                       np.zeros((0, 4), np.float32))
+            persons = (np.zeros(
+                (0, num_kpt, 2), np.float32), np.zeros(
+                    (0, num_kpt), np.float32), np.zeros((0, 4), np.float32))
         keypoints, visible, bboxes = persons
         if not self.test_mode:
             keypoints, visible, outside = self._hide_joints_outside(
@@ -359,8 +345,8 @@ class BaseHumanDataset(BaseDataset):
     @staticmethod
     def _hide_joints_outside(img_path: str, keypoints: np.ndarray,
                              visible: np.ndarray) -> tuple:
-        """Mark visible joints outside the image (x not in [0, W) or y not in
-        [0, H)) as not visible, with coordinates 0.
+        """Mark visible joints outside the image (x not in [0, W) or y not in [0, H)) as
+        not visible, with coordinates 0.
 
         Args:
             img_path: The image, whose size is read from its header.
@@ -376,8 +362,7 @@ class BaseHumanDataset(BaseDataset):
         with Image.open(img_path) as img:
             width, height = img.size
         x, y = keypoints[..., 0], keypoints[..., 1]
-        bad = (visible > 0) & ((x < 0) | (y < 0) | (x >= width) |
-                               (y >= height))
+        bad = (visible > 0) & ((x < 0) | (y < 0) | (x >= width) | (y >= height))
         found = [
             f'{img_path} ({width} x {height}): person {n}, joint {k} at '
             f'({x[n, k]:g}, {y[n, k]:g})' for n, k in np.argwhere(bad)

@@ -1,8 +1,7 @@
 """CIHP: multi-person parsing (20 classes), keypoints from pseudo-labels."""
 from ..registry import DATASETS, register_into
 from .base import BaseHumanDataset
-from .metainfo import (CIHP_CLASSES, COCO_KEYPOINTS, LIP_CLASS_FLIP_PAIRS,
-                       LIP_PALETTE)
+from .metainfo import CIHP_CLASSES, COCO_KEYPOINTS, LIP_CLASS_FLIP_PAIRS, LIP_PALETTE
 
 
 @register_into(*DATASETS)

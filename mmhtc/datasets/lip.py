@@ -3,8 +3,7 @@ from typing import Dict
 
 from ..registry import DATASETS, register_into
 from .base import BaseHumanDataset
-from .metainfo import (LIP_CLASS_FLIP_PAIRS, LIP_CLASSES, LIP_PALETTE,
-                       MPII_KEYPOINTS)
+from .metainfo import LIP_CLASS_FLIP_PAIRS, LIP_CLASSES, LIP_PALETTE, MPII_KEYPOINTS
 from .pose_annotations import Persons, read_lip_pose_csv
 
 

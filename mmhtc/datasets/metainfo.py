@@ -19,23 +19,23 @@ LIP_CLASS_FLIP_PAIRS = ((14, 15), (16, 17), (18, 19))
 CIHP_CLASSES = LIP_CLASSES[:10] + ('Torso-skin', ) + LIP_CLASSES[11:]
 
 #: ATR's 18 classes in the order of its label PNGs (Liang et al., Co-CNN).
-ATR_CLASSES = ('Background', 'Hat', 'Hair', 'Sunglasses', 'Upper-clothes',
-               'Skirt', 'Pants', 'Dress', 'Belt', 'Left-shoe', 'Right-shoe',
-               'Face', 'Left-leg', 'Right-leg', 'Left-arm', 'Right-arm', 'Bag',
-               'Scarf')
-ATR_PALETTE = ([0, 0, 0], [128, 0, 0], [255, 0, 0], [170, 0, 51],
-               [255, 85, 0], [0, 128, 0], [0, 85, 85], [0, 0, 85],
-               [85, 51, 0], [255, 255, 0], [255, 170, 0], [0, 0, 255],
-               [85, 255, 170], [170, 255, 85], [51, 170, 221], [0, 255, 255],
-               [128, 64, 128], [52, 86, 128])
+ATR_CLASSES = ('Background', 'Hat', 'Hair', 'Sunglasses', 'Upper-clothes', 'Skirt',
+               'Pants', 'Dress', 'Belt', 'Left-shoe', 'Right-shoe', 'Face', 'Left-leg',
+               'Right-leg', 'Left-arm', 'Right-arm', 'Bag', 'Scarf')
+ATR_PALETTE = ([0, 0, 0], [128, 0, 0], [255, 0, 0], [170, 0, 51], [255, 85,
+                                                                   0], [0, 128,
+                                                                        0], [0, 85, 85],
+               [0, 0, 85], [85, 51, 0], [255, 255, 0], [255, 170,
+                                                        0], [0, 0, 255], [85, 255, 170],
+               [170, 255, 85], [51, 170, 221], [0, 255, 255], [128, 64,
+                                                               128], [52, 86, 128])
 ATR_CLASS_FLIP_PAIRS = ((9, 10), (12, 13), (14, 15))
 
 #: PASCAL-Person-Part: six parts without left/right distinction.
-PASCAL_PERSON_PART_CLASSES = ('Background', 'Head', 'Torso', 'Upper-arms',
-                              'Lower-arms', 'Upper-legs', 'Lower-legs')
-PASCAL_PERSON_PART_PALETTE = ([0, 0, 0], [128, 0, 0], [0, 128, 0],
-                              [128, 128, 0], [0, 0, 128], [128, 0, 128],
-                              [0, 128, 128])
+PASCAL_PERSON_PART_CLASSES = ('Background', 'Head', 'Torso', 'Upper-arms', 'Lower-arms',
+                              'Upper-legs', 'Lower-legs')
+PASCAL_PERSON_PART_PALETTE = ([0, 0, 0], [128, 0, 0], [0, 128, 0], [128, 128, 0],
+                              [0, 0, 128], [128, 0, 128], [0, 128, 128])
 
 _MMPOSE_DATASET_INFO = osp.join(
     osp.dirname(mmpose.__file__), '.mim', 'configs', '_base_', 'datasets')
@@ -51,17 +51,17 @@ def _keypoint(name: str, kid: int, swap: str, kind: str) -> dict:
     return dict(name=name, id=kid, color=color, type=kind, swap=swap)
 
 
-_PPP_JOINTS = ('right_ankle', 'right_knee', 'right_hip', 'left_hip',
-               'left_knee', 'left_ankle', 'right_wrist', 'right_elbow',
-               'right_shoulder', 'left_shoulder', 'left_elbow', 'left_wrist',
-               'neck', 'head_top')
+_PPP_JOINTS = ('right_ankle', 'right_knee', 'right_hip', 'left_hip', 'left_knee',
+               'left_ankle', 'right_wrist', 'right_elbow', 'right_shoulder',
+               'left_shoulder', 'left_elbow', 'left_wrist', 'neck', 'head_top')
 _PPP_LINKS = (('right_ankle', 'right_knee'), ('right_knee', 'right_hip'),
               ('left_ankle', 'left_knee'), ('left_knee', 'left_hip'),
               ('right_hip', 'left_hip'), ('right_wrist', 'right_elbow'),
               ('right_elbow', 'right_shoulder'), ('left_wrist', 'left_elbow'),
-              ('left_elbow', 'left_shoulder'), ('right_shoulder', 'neck'),
-              ('left_shoulder', 'neck'), ('neck', 'head_top'),
-              ('right_hip', 'right_shoulder'), ('left_hip', 'left_shoulder'))
+              ('left_elbow', 'left_shoulder'), ('right_shoulder',
+                                                'neck'), ('left_shoulder', 'neck'),
+              ('neck', 'head_top'), ('right_hip', 'right_shoulder'), ('left_hip',
+                                                                      'left_shoulder'))
 
 
 def _swap(name: str) -> str:
@@ -84,15 +84,17 @@ PASCAL_PERSON_PART_KEYPOINTS = dict(
         container='CVPR',
         year='2017'),
     keypoint_info={
-        i: _keypoint(name, i, _swap(name),
-                     'lower' if i < 6 else 'upper')
+        i: _keypoint(name, i, _swap(name), 'lower' if i < 6 else 'upper')
         for i, name in enumerate(_PPP_JOINTS)
     },
     skeleton_info={
         i: dict(link=link, id=i, color=[0, 255, 0])
         for i, link in enumerate(_PPP_LINKS)
     },
-    joint_weights=[1.5, 1.2, 1.0, 1.0, 1.2, 1.5, 1.5, 1.2, 1.0, 1.0, 1.2, 1.5,
-                   1.0, 1.0],
-    sigmas=[0.089, 0.087, 0.107, 0.107, 0.087, 0.089, 0.062, 0.072, 0.079,
-            0.079, 0.072, 0.062, 0.079, 0.035])
+    joint_weights=[
+        1.5, 1.2, 1.0, 1.0, 1.2, 1.5, 1.5, 1.2, 1.0, 1.0, 1.2, 1.5, 1.0, 1.0
+    ],
+    sigmas=[
+        0.089, 0.087, 0.107, 0.107, 0.087, 0.089, 0.062, 0.072, 0.079, 0.079, 0.072,
+        0.062, 0.079, 0.035
+    ])

@@ -1,8 +1,8 @@
 """PASCAL-Person-Part: multi-person parsing (7 classes) and 14-joint poses."""
 from ..registry import DATASETS, register_into
 from .base import BaseHumanDataset
-from .metainfo import (PASCAL_PERSON_PART_CLASSES,
-                       PASCAL_PERSON_PART_KEYPOINTS, PASCAL_PERSON_PART_PALETTE)
+from .metainfo import (PASCAL_PERSON_PART_CLASSES, PASCAL_PERSON_PART_KEYPOINTS,
+                       PASCAL_PERSON_PART_PALETTE)
 
 
 @register_into(*DATASETS)

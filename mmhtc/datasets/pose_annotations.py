@@ -1,9 +1,9 @@
 """Readers of the keypoint annotation files the human datasets come with.
 
-Each reader returns, per image file name, the persons of that image as
-``(keypoints, keypoints_visible, bboxes)``: float32 arrays of shapes (N, K, 2), (N, K)
-and (N, 4) (xyxy, NaN where the file gives no box). Coordinates are 0-based pixels;
-a joint that is not annotated has visibility 0 and coordinates 0.
+Each reader returns, per image file name, the persons of that image as ``(keypoints,
+keypoints_visible, bboxes)``: float32 arrays of shapes (N, K, 2), (N, K) and (N, 4)
+(xyxy, NaN where the file gives no box). Coordinates are 0-based pixels; a joint that is
+not annotated has visibility 0 and coordinates 0.
 """
 import csv
 import json
@@ -65,8 +65,7 @@ def read_lip_pose_csv(path: str, num_keypoints: int = 16) -> Dict[str, Persons]:
     return persons
 
 
-def read_coco_keypoints(path: str,
-                        num_keypoints: int) -> Dict[str, Persons]:
+def read_coco_keypoints(path: str, num_keypoints: int) -> Dict[str, Persons]:
     """Read person keypoints from a COCO-format json file.
 
     This is the format in which keypoint pseudo-labels (CIHP, ATR) and converted
@@ -90,10 +89,7 @@ def read_coco_keypoints(path: str,
     for key in ('images', 'annotations'):
         if key not in content:
             raise ValueError(f'{path}: no "{key}" list (expected COCO format)')
-    names = {
-        img['id']: os.path.basename(img['file_name'])
-        for img in content['images']
-    }
+    names = {img['id']: os.path.basename(img['file_name']) for img in content['images']}
     grouped: Dict[str, list] = {name: [] for name in names.values()}
     for ann in content['annotations']:
         where = f'{path}, annotation id {ann.get("id")}'
@@ -110,8 +106,7 @@ def read_coco_keypoints(path: str,
     for name, anns in grouped.items():
         kpts = np.stack([a[0] for a in anns]) if anns else np.zeros(
             (0, num_keypoints, 3), np.float32)
-        boxes = np.stack([a[1] for a in anns]) if anns else np.zeros(
-            (0, 4), np.float32)
+        boxes = np.stack([a[1] for a in anns]) if anns else np.zeros((0, 4), np.float32)
         visible = (kpts[..., 2] > 0).astype(np.float32)
         persons[name] = (kpts[..., :2] * visible[..., None], visible, boxes)
     return persons

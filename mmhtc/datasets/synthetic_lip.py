@@ -85,19 +85,39 @@ LEG_JOINTS = {'right': (2, 1, 0), 'left': (3, 4, 5)}  # hip, knee, ankle
 ARM_CLASS, LEG_CLASS, SHOE_CLASS = (dict(right=r, left=r - 1) for r in (15, 17, 19))
 #: Joint index -> body groups whose parts may cover the joint without hiding it.
 JOINT_GROUPS = {
-    0: ('right_leg', 'lower'), 1: ('right_leg', 'lower'),
-    2: ('right_leg', 'torso', 'lower'), 3: ('left_leg', 'torso', 'lower'),
-    4: ('left_leg', 'lower'), 5: ('left_leg', 'lower'),
-    6: ('right_leg', 'left_leg', 'torso', 'lower'), 7: ('torso', 'lower', 'head'),
-    8: ('head', ), 9: ('head', ), **{j: ('right_arm', ) for j in ARM_JOINTS['right']},
-    **{j: ('left_arm', ) for j in ARM_JOINTS['left']}
+    0: ('right_leg', 'lower'),
+    1: ('right_leg', 'lower'),
+    2: ('right_leg', 'torso', 'lower'),
+    3: ('left_leg', 'torso', 'lower'),
+    4: ('left_leg', 'lower'),
+    5: ('left_leg', 'lower'),
+    6: ('right_leg', 'left_leg', 'torso', 'lower'),
+    7: ('torso', 'lower', 'head'),
+    8: ('head', ),
+    9: ('head', ),
+    **{
+        j: ('right_arm', )
+        for j in ARM_JOINTS['right']
+    },
+    **{
+        j: ('left_arm', )
+        for j in ARM_JOINTS['left']
+    }
 }
 #: Outward angle ranges in degrees from straight down: (upper segment, bend).
-ARM_POSES = {'down': ((0, 25), (-10, 20)), 'akimbo': ((25, 45), (-110, -70)),
-             'level': ((65, 100), (-20, 70)), 'raised': ((100, 170), (-30, 30)),
-             'front': ((-5, 15), (-110, -70))}
-LEG_POSES = {'stand': ((-4, 8), (-6, 6)), 'wide': ((8, 22), (-8, 4)),
-             'bent': ((10, 25), (-40, -15)), 'walk': ((-10, 15), (-10, 10))}
+ARM_POSES = {
+    'down': ((0, 25), (-10, 20)),
+    'akimbo': ((25, 45), (-110, -70)),
+    'level': ((65, 100), (-20, 70)),
+    'raised': ((100, 170), (-30, 30)),
+    'front': ((-5, 15), (-110, -70))
+}
+LEG_POSES = {
+    'stand': ((-4, 8), (-6, 6)),
+    'wide': ((8, 22), (-8, 4)),
+    'bent': ((10, 25), (-40, -15)),
+    'walk': ((-10, 15), (-10, 10))
+}
 OUTFITS = ('pants', 'shorts', 'skirt', 'dress', 'coat', 'jumpsuit')
 OUTFIT_PROBS = (0.3, 0.12, 0.15, 0.15, 0.18, 0.1)
 HAIR_COLORS = np.array([(20, 20, 25), (25, 35, 55), (40, 70, 110), (90, 160, 200),
@@ -216,11 +236,12 @@ def _background(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
     if rng.random() < 0.5:
         tint = rng.uniform(-60, 60, 3).astype(np.float32)
         canvas += _pattern(rng, h, w, rng.uniform(4, 30))[..., None] * tint
-    _render([Part(None, 'background', [('ellipse', rng.uniform((0, 0), (w, h)),
-                                        rng.uniform(5, 0.4 * h, 2),
-                                        rng.uniform(0, 180))],
-                  rng.uniform(0, 255, 3).astype(np.float32))
-             for _ in range(rng.integers(2, 9))], canvas)
+    _render([
+        Part(None, 'background', [('ellipse', rng.uniform(
+            (0, 0), (w, h)), rng.uniform(5, 0.4 * h, 2), rng.uniform(0, 180))],
+             rng.uniform(0, 255, 3).astype(np.float32))
+        for _ in range(rng.integers(2, 9))
+    ], canvas)
     noise = rng.normal(0, 1, (h // 12 + 2, w // 12 + 2, 3)).astype(np.float32)
     noise = cv2.resize(noise, (w, h), interpolation=cv2.INTER_CUBIC)
     return canvas + noise * rng.uniform(5, 20)
@@ -231,23 +252,32 @@ def _sample_style(rng: np.random.Generator, h: int, w: int, back_view: bool) -> 
     skin = np.array([180, 205, 240]) - rng.uniform() * np.array([140, 145, 145])
     skin = (skin + rng.uniform(-10, 10, 3)).astype(np.float32)
     outfit = OUTFITS[rng.choice(len(OUTFITS), p=OUTFIT_PROBS)]
-    fills = {key: _garment_fill(rng, h, w)
-             for key in ('top', 'bottom', 'coat', 'hat', 'scarf', 'glove')}
+    fills = {
+        key: _garment_fill(rng, h, w)
+        for key in ('top', 'bottom', 'coat', 'hat', 'scarf', 'glove')
+    }
     return dict(
-        fills, outfit=outfit, skin=skin, dark=skin * 0.35,
+        fills,
+        outfit=outfit,
+        skin=skin,
+        dark=skin * 0.35,
         hair=HAIR_COLORS[rng.integers(len(HAIR_COLORS))] + rng.uniform(-12, 12, 3),
-        shoe=rng.uniform(10, 200, 3), sock=rng.uniform(10, 250, 3),
+        shoe=rng.uniform(10, 200, 3),
+        sock=rng.uniform(10, 250, 3),
         hair_len=rng.choice([0, 0, rng.uniform(0.03, 0.16)]),
         sleeve='long' if outfit == 'coat' else rng.choice(['none', 'short', 'long']),
-        hem=rng.uniform(-0.02, 0.06), skirt_len=rng.uniform(0.14, 0.4),
-        flare=rng.uniform(1.1, 2.0), hat_on=rng.random() < 0.15,
-        gloves=rng.random() < 0.08, socks=rng.random() < 0.35,
+        hem=rng.uniform(-0.02, 0.06),
+        skirt_len=rng.uniform(0.14, 0.4),
+        flare=rng.uniform(1.1, 2.0),
+        hat_on=rng.random() < 0.15,
+        gloves=rng.random() < 0.08,
+        socks=rng.random() < 0.35,
         sunglasses=not back_view and rng.random() < 0.12,
         scarf_on=rng.random() < 0.1)
 
 
-def _limb(start: np.ndarray, down: np.ndarray, out: np.ndarray,
-          angles: Tuple[float, float],
+def _limb(start: np.ndarray, down: np.ndarray, out: np.ndarray, angles: Tuple[float,
+                                                                              float],
           lengths: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
     """Middle and end joint of a two-segment limb; ``angles`` in degrees."""
     first, second = np.radians(angles[0]), np.radians(angles[0] + angles[1])
@@ -255,16 +285,16 @@ def _limb(start: np.ndarray, down: np.ndarray, out: np.ndarray,
     return mid, mid + lengths[1] * (np.cos(second) * down + np.sin(second) * out)
 
 
-def _sample_figure(rng: np.random.Generator, h: int, w: int,
-                   back_view: bool) -> Figure:
+def _sample_figure(rng: np.random.Generator, h: int, w: int, back_view: bool) -> Figure:
     """Sample joint angles, proportions, scale and placement of one person."""
     tilt, head_tilt = np.radians(rng.uniform(-8, 8)), np.radians(rng.uniform(-12, 12))
     up = np.array([np.sin(tilt), -np.cos(tilt)])
     head_up = np.array([np.sin(tilt + head_tilt), -np.cos(tilt + head_tilt)])
     turn = rng.uniform(0.6, 1.0)  # apparent width of a turned body
     far_side = str(rng.choice(['right', 'left'])) if turn < 0.72 else None
-    fig = Figure(np.zeros((16, 2)), 1.0, up, np.array([-up[1], up[0]]), head_up,
-                 back_view, far_side)
+    fig = Figure(
+        np.zeros((16, 2)), 1.0, up, np.array([-up[1], up[0]]), head_up, back_view,
+        far_side)
     joints = fig.joints  # in units of the body height, pelvis (joint 6) at 0
     joints[7] = up * 0.30
     joints[8] = joints[7] + up * 0.055
@@ -278,9 +308,9 @@ def _sample_figure(rng: np.random.Generator, h: int, w: int,
         shoulder, elbow, wrist = ARM_JOINTS[side]
         joints[shoulder] = joints[7] + out * shoulder_w - up * 0.015
         first, bend = ARM_POSES[rng.choice(arm_poses)]
-        joints[elbow], joints[wrist] = _limb(
-            joints[shoulder], -up, out, (rng.uniform(*first), rng.uniform(*bend)),
-            rng.uniform(0.65, 1.0, 2) * (0.165, 0.145))
+        joints[elbow], joints[wrist] = _limb(joints[shoulder], -up, out,
+                                             (rng.uniform(*first), rng.uniform(*bend)),
+                                             rng.uniform(0.65, 1.0, 2) * (0.165, 0.145))
         hip, knee, ankle = LEG_JOINTS[side]
         joints[hip] = out * hip_w
         joints[knee], joints[ankle] = _limb(
@@ -305,11 +335,13 @@ def _torso_outline(fig: Figure, hem: float, flare: float, grow: float) -> np.nda
     j, up, r, fh = fig.joints, fig.up, fig.right, fig.fh
     half_s = abs(np.dot(j[12] - j[13], r)) / 2 + grow * fh
     half_h = (abs(np.dot(j[2] - j[3], r)) / 2 + (0.03 + grow) * fh) * flare
-    sides = [[j[7] + up * 0.03 * fh + s * r * 0.035 * fh,
-              j[7] + up * (0.01 + grow) * fh + s * r * (half_s + 0.02 * fh),
-              j[7] - up * 0.08 * fh + s * r * (half_s - 0.005 * fh),
-              j[7] - up * 0.2 * fh + s * r * 0.8 * half_s,
-              j[6] - up * hem * fh + s * r * half_h] for s in (1, -1)]
+    sides = [[
+        j[7] + up * 0.03 * fh + s * r * 0.035 * fh,
+        j[7] + up * (0.01 + grow) * fh + s * r * (half_s + 0.02 * fh),
+        j[7] - up * 0.08 * fh + s * r * (half_s - 0.005 * fh),
+        j[7] - up * 0.2 * fh + s * r * 0.8 * half_s,
+        j[6] - up * hem * fh + s * r * half_h
+    ] for s in (1, -1)]
     return np.array([j[7] + up * 0.018 * fh] + sides[0] + sides[1][::-1])
 
 
@@ -326,22 +358,27 @@ def _head_parts(fig: Figure, st: dict) -> List[Part]:
     def ellipse(along: float, axes: Tuple[float, float], across: float = 0.0):
         return 'ellipse', at(along, across), np.array(axes) * size, angle
 
-    hat = Part(1, 'head', [ellipse(1.0, (0.42, 0.22)),
-                           ('capsule', at(0.85, -0.5), at(0.85, 0.5), 0.08 * size)],
-               st['hat'])
+    hat = Part(1, 'head', [
+        ellipse(1.0, (0.42, 0.22)),
+        ('capsule', at(0.85, -0.5), at(0.85, 0.5), 0.08 * size)
+    ], st['hat'])
     if fig.back_view:
         parts = [Part(2, 'head', [ellipse(0.5, (0.43, 0.6))], st['hair'])]
     else:
-        parts = [Part(2, 'head', [ellipse(0.55, (0.44, 0.56))], st['hair']),
-                 Part(13, 'head', [ellipse(0.47, (0.36, 0.55))], st['skin']),
-                 Part(2, 'head', [ellipse(0.88, (0.42, 0.26))], st['hair']),
-                 Part(None, 'head', [ellipse(0.55, (0.05, 0.03), -0.15),
-                                     ellipse(0.55, (0.05, 0.03), 0.15),
-                                     ('capsule', at(0.22, -0.1), at(0.22, 0.1),
-                                      0.05 * size)], st['dark'])]
+        parts = [
+            Part(2, 'head', [ellipse(0.55, (0.44, 0.56))], st['hair']),
+            Part(13, 'head', [ellipse(0.47, (0.36, 0.55))], st['skin']),
+            Part(2, 'head', [ellipse(0.88, (0.42, 0.26))], st['hair']),
+            Part(None, 'head', [
+                ellipse(0.55, (0.05, 0.03), -0.15),
+                ellipse(0.55, (0.05, 0.03), 0.15),
+                ('capsule', at(0.22, -0.1), at(0.22, 0.1), 0.05 * size)
+            ], st['dark'])
+        ]
         if st['sunglasses']:
-            parts.append(Part(4, 'head', [ellipse(0.55, (0.13, 0.08), s)
-                                          for s in (-0.16, 0.16)], st['dark'] * 0.3))
+            parts.append(
+                Part(4, 'head', [ellipse(0.55, (0.13, 0.08), s) for s in (-0.16, 0.16)],
+                     st['dark'] * 0.3))
     return parts + ([hat] if st['hat_on'] else [])
 
 
@@ -350,19 +387,20 @@ def _arm_parts(fig: Figure, st: dict, side: str, sleeve_class: int) -> List[Part
     shoulder, elbow, wrist = (fig.joints[i] for i in ARM_JOINTS[side])
     fh, group = fig.fh, side + '_arm'
     tip = wrist + (wrist - elbow) / max(np.linalg.norm(wrist - elbow), 1e-6) * 0.06 * fh
-    parts = [Part(ARM_CLASS[side], group, [('capsule', shoulder, elbow, 0.05 * fh),
-                                           ('capsule', elbow, wrist, 0.042 * fh),
-                                           ('capsule', wrist, tip, 0.045 * fh)],
-                  st['skin'])]
+    parts = [
+        Part(ARM_CLASS[side], group, [('capsule', shoulder, elbow, 0.05 * fh),
+                                      ('capsule', elbow, wrist, 0.042 * fh),
+                                      ('capsule', wrist, tip, 0.045 * fh)], st['skin'])
+    ]
     sleeve = st['coat'] if sleeve_class == 7 else st['top']
     if st['sleeve'] == 'short':
         end = shoulder + (elbow - shoulder) * 0.6
-        parts.append(Part(sleeve_class, group, [('capsule', shoulder, end, 0.064 * fh)],
-                          sleeve))
+        parts.append(
+            Part(sleeve_class, group, [('capsule', shoulder, end, 0.064 * fh)], sleeve))
     elif st['sleeve'] == 'long':
-        parts.append(Part(sleeve_class, group, [('capsule', shoulder, elbow, 0.06 * fh),
-                                                ('capsule', elbow, wrist, 0.052 * fh)],
-                          sleeve))
+        parts.append(
+            Part(sleeve_class, group, [('capsule', shoulder, elbow, 0.06 * fh),
+                                       ('capsule', elbow, wrist, 0.052 * fh)], sleeve))
     if st['gloves']:
         parts.append(Part(3, group, [('capsule', wrist, tip, 0.052 * fh)], st['glove']))
     return parts
@@ -372,17 +410,20 @@ def _leg_parts(fig: Figure, st: dict, side: str, cover: Optional[int]) -> List[P
     """Skin and sock of one leg, then its trouser leg of class ``cover``."""
     hip, knee, ankle = (fig.joints[i] for i in LEG_JOINTS[side])
     fh, group = fig.fh, side + '_leg'
-    parts = [Part(LEG_CLASS[side], group, [('capsule', hip, knee, 0.075 * fh),
-                                           ('capsule', knee, ankle, 0.055 * fh)],
-                  st['skin'])]
+    parts = [
+        Part(LEG_CLASS[side], group, [('capsule', hip, knee, 0.075 * fh),
+                                      ('capsule', knee, ankle, 0.055 * fh)], st['skin'])
+    ]
     if st['socks']:
-        parts.append(Part(8, group, [('capsule', ankle, ankle + (knee - ankle) * 0.3,
-                                      0.06 * fh)], st['sock']))
+        parts.append(
+            Part(8, group,
+                 [('capsule', ankle, ankle + (knee - ankle) * 0.3, 0.06 * fh)],
+                 st['sock']))
     if cover is not None:
         hem = knee + (hip - knee) * 0.6 if st['outfit'] == 'shorts' else ankle
-        parts.append(Part(cover, group, [('capsule', hip, knee, 0.088 * fh),
-                                         ('capsule', knee, hem, 0.07 * fh)],
-                          st['bottom']))
+        parts.append(
+            Part(cover, group, [('capsule', hip, knee, 0.088 * fh),
+                                ('capsule', knee, hem, 0.07 * fh)], st['bottom']))
     return parts
 
 
@@ -404,29 +445,35 @@ def _body_parts(fig: Figure, st: dict) -> List[Part]:
     parts = []
     if outfit in ('pants', 'shorts', 'coat', 'jumpsuit'):
         low = j[6] - up * 0.04 * fh
-        parts.append(Part(10 if outfit == 'jumpsuit' else 9, 'torso', [('polygon', [
-            waist - r * half, waist + r * half, low + r * half, low - r * half])],
-                          st['bottom']))
-    parts.append(Part(13, 'head', [('capsule', j[7], j[8] + fig.head_up * 0.015 * fh,
-                                    0.045 * fh)], st['skin']))
+        parts.append(
+            Part(10 if outfit == 'jumpsuit' else 9, 'torso', [('polygon', [
+                waist - r * half, waist + r * half, low + r * half, low - r * half
+            ])], st['bottom']))
+    parts.append(
+        Part(13, 'head',
+             [('capsule', j[7], j[8] + fig.head_up * 0.015 * fh, 0.045 * fh)],
+             st['skin']))
     top_class = {'dress': 6, 'jumpsuit': 10}.get(outfit, 5)
     outline = _torso_outline(fig, -0.04 if outfit == 'dress' else st['hem'], 1.0, 0.0)
     parts.append(Part(top_class, 'torso', [('polygon', outline)], st['top']))
     if outfit in ('skirt', 'dress'):
         hem = j[6] - up * st['skirt_len'] * fh
-        parts.append(Part(top_class if outfit == 'dress' else 12, 'lower', [(
-            'polygon', [waist - r * half, waist + r * half,
-                        hem + r * half * st['flare'], hem - r * half * st['flare']])],
-                          st['top' if outfit == 'dress' else 'bottom']))
+        parts.append(
+            Part(top_class if outfit == 'dress' else 12, 'lower', [('polygon', [
+                waist - r * half, waist + r * half, hem + r * half * st['flare'],
+                hem - r * half * st['flare']
+            ])], st['top' if outfit == 'dress' else 'bottom']))
     if outfit == 'coat':
         outline = _torso_outline(fig, st['skirt_len'] * 0.7, 1.3, 0.012)
         parts.append(Part(7, 'lower', [('polygon', outline)], st['coat']))
         if not fig.back_view:  # open front showing the upper-clothes
             gap, collar = r * 0.025 * fh, j[7] + up * 0.025 * fh
             low = j[6] - up * st['hem'] * fh
-            parts.append(Part(5, 'torso', [('polygon', [
-                collar - gap, collar + gap, low + gap * 1.5, low - gap * 1.5])],
-                              st['top']))
+            parts.append(
+                Part(5, 'torso',
+                     [('polygon',
+                       [collar - gap, collar + gap, low + gap * 1.5, low - gap * 1.5])],
+                     st['top']))
     return parts
 
 
@@ -441,8 +488,12 @@ def _figure_parts(fig: Figure, st: dict, rng: np.random.Generator) -> List[Part]
         size = np.linalg.norm(j[9] - j[8])
         head, head_r = j[8] + fig.head_up * 0.55 * size, r * 0.44 * size
         bottom, span = j[7] - up * st['hair_len'] * fh, r * 0.06 * fh
-        long_hair = [Part(2, 'head', [('polygon', [
-            head - head_r, head + head_r, bottom + span, bottom - span])], st['hair'])]
+        long_hair = [
+            Part(2, 'head',
+                 [('polygon',
+                   [head - head_r, head + head_r, bottom + span, bottom - span])],
+                 st['hair'])
+        ]
     parts = [] if fig.back_view else list(long_hair)
     if fig.far_side:
         parts += _arm_parts(fig, st, fig.far_side, sleeve)
@@ -453,8 +504,8 @@ def _figure_parts(fig: Figure, st: dict, rng: np.random.Generator) -> List[Part]
         knot = j[7] + up * 0.025 * fh
         shapes = [('capsule', knot - r * 0.04 * fh, knot + r * 0.04 * fh, 0.035 * fh)]
         if not fig.back_view:
-            shapes.append(('capsule', knot, knot - (up * 0.13 - r * 0.02) * fh,
-                           0.03 * fh))
+            shapes.append(
+                ('capsule', knot, knot - (up * 0.13 - r * 0.02) * fh, 0.03 * fh))
         parts.append(Part(11, 'head', shapes, st['scarf']))
     parts += long_hair if fig.back_view else []
     for side in near:
@@ -505,8 +556,9 @@ def _make_sample(seed: int, split_no: int,
     fields = [f'{image_id}.jpg']
     for k in range(16):
         annotated = inside[k] and plausible[k]
-        fields += [str(joints[k, 0]), str(joints[k, 1]), str(flags[k])
-                   ] if annotated else ['nan'] * 3
+        fields += [str(joints[k,
+                              0]), str(joints[k, 1]),
+                   str(flags[k])] if annotated else ['nan'] * 3
     return image_id, image, label, ','.join(fields)
 
 
@@ -524,8 +576,9 @@ def _write_split(root: str, split: str, split_no: int, num: int, seed: int) -> N
     ids, rows = [], []
     for index in range(num):
         image_id, image, label, row = _make_sample(seed, split_no, index)
-        _imwrite(osp.join(image_dir, f'{image_id}.jpg'), image,
-                 cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY)
+        _imwrite(
+            osp.join(image_dir, f'{image_id}.jpg'), image, cv2.IMWRITE_JPEG_QUALITY,
+            JPEG_QUALITY)
         _imwrite(osp.join(label_dir, f'{image_id}.png'), label)
         ids.append(image_id)
         rows.append(row)
@@ -535,7 +588,9 @@ def _write_split(root: str, split: str, split_no: int, num: int, seed: int) -> N
         f.write(''.join(f'{row}\n' for row in rows))
 
 
-def generate_synthetic_lip(root: str, num_train: int = 300, num_val: int = 60,
+def generate_synthetic_lip(root: str,
+                           num_train: int = 300,
+                           num_val: int = 60,
                            seed: int = 0) -> None:
     """Write a synthetic dataset in LIP's layout and formats under ``root``.
 
@@ -570,8 +625,12 @@ def generate_synthetic_lip(root: str, num_train: int = 300, num_val: int = 60,
                 shutil.rmtree(osp.join(root, name))
             os.replace(osp.join(staging, name), osp.join(root, name))
         with open(osp.join(staging, MARKER), 'w') as f:
-            f.write(MARKER_TEXT.format(seed=seed, num_train=num_train,
-                                       num_val=num_val, parameters=parameters))
+            f.write(
+                MARKER_TEXT.format(
+                    seed=seed,
+                    num_train=num_train,
+                    num_val=num_val,
+                    parameters=parameters))
         os.replace(osp.join(staging, MARKER), marker)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -34,8 +34,8 @@ def intact_checkpoint_error(path: str) -> Optional[str]:
 def resume_candidates(work_dir: str) -> List[str]:
     """Checkpoints of ``work_dir`` to resume from, best first.
 
-    The file ``last_checkpoint`` points to (when it names one), then every ``iter_<k>.pth`` and
-    ``epoch_<k>.pth`` of the folder by decreasing k.
+    The file ``last_checkpoint`` points to (when it names one), then every
+    ``iter_<k>.pth`` and ``epoch_<k>.pth`` of the folder by decreasing k.
     """
     candidates = []
     pointer = osp.join(work_dir, 'last_checkpoint')
@@ -78,6 +78,6 @@ def find_resume_checkpoint(work_dir: str) -> Optional[str]:
             return path
         broken.append(f'{path} ({reason})')
     if broken:
-        raise RuntimeError(f'--resume: no intact checkpoint in {work_dir}: '
-                           + '; '.join(broken))
+        raise RuntimeError(f'--resume: no intact checkpoint in {work_dir}: ' +
+                           '; '.join(broken))
     return None

@@ -4,8 +4,7 @@ from typing import Sequence, Tuple
 import numpy as np
 
 
-def flip_permutation(num: int,
-                     pairs: Sequence[Tuple[int, int]]) -> np.ndarray:
+def flip_permutation(num: int, pairs: Sequence[Tuple[int, int]]) -> np.ndarray:
     """Indices 0..num-1 with the two members of each pair exchanged.
 
     Indexing a label lookup table or a class axis with it swaps left and right

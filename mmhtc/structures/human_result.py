@@ -29,20 +29,19 @@ class HumanResult:
 
 def human_result(data_sample) -> HumanResult:
     """Read a data sample's predictions under the names both worlds use:
+
     ``pred_sem_seg`` (parsing), ``pred_edge_map`` (edge probabilities) and
-    ``pred_instances`` (``keypoints``, ``keypoint_scores``)."""
+    ``pred_instances`` (``keypoints``, ``keypoint_scores``).
+    """
     result = HumanResult(data_sample=data_sample)
     if 'pred_sem_seg' in data_sample:
-        result.parsing = to_numpy(data_sample.pred_sem_seg.data[0]).astype(
-            np.int64)
+        result.parsing = to_numpy(data_sample.pred_sem_seg.data[0]).astype(np.int64)
     if 'pred_edge_map' in data_sample:
-        result.edge = to_numpy(data_sample.pred_edge_map.data[0]).astype(
-            np.float32)
+        result.edge = to_numpy(data_sample.pred_edge_map.data[0]).astype(np.float32)
     instances = data_sample.get('pred_instances')
     if instances is not None and 'keypoints' in instances:
         result.keypoints = to_numpy(instances.keypoints).astype(np.float32)
-        result.keypoint_scores = to_numpy(instances.keypoint_scores).astype(
-            np.float32)
+        result.keypoint_scores = to_numpy(instances.keypoint_scores).astype(np.float32)
     return result
 
 

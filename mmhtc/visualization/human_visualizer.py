@@ -7,8 +7,8 @@ import numpy as np
 from mmengine.dist import master_only
 from mmengine.visualization import Visualizer
 
-from ..structures import HumanResult, human_result
 from ..registry import POSE_VISUALIZERS, SEG_VISUALIZERS, register_into
+from ..structures import HumanResult, human_result
 
 
 @register_into(SEG_VISUALIZERS, POSE_VISUALIZERS)
@@ -52,8 +52,7 @@ class HumanVisualizer(Visualizer):
         self.radius = radius
         self.line_width = line_width
 
-    def draw_human(self, image: np.ndarray,
-                   result: HumanResult) -> np.ndarray:
+    def draw_human(self, image: np.ndarray, result: HumanResult) -> np.ndarray:
         """Draw a result on an RGB image (H, W, 3) of its size.
 
         Returns:
@@ -65,12 +64,10 @@ class HumanVisualizer(Visualizer):
         if result.edge is not None:
             drawn[result.edge > self.edge_thr] = self.edge_color
         if result.keypoints is not None:
-            drawn = self._draw_skeleton(drawn, result.keypoints,
-                                        result.keypoint_scores)
+            drawn = self._draw_skeleton(drawn, result.keypoints, result.keypoint_scores)
         return drawn
 
-    def _draw_parsing(self, image: np.ndarray,
-                      parsing: np.ndarray) -> np.ndarray:
+    def _draw_parsing(self, image: np.ndarray, parsing: np.ndarray) -> np.ndarray:
         """Blend the palette colour of each non-background class (id > 0)."""
         palette = (self.dataset_meta or {}).get('palette')
         if palette is None:
@@ -90,8 +87,8 @@ class HumanVisualizer(Visualizer):
         """Links then joints of every person (N, K, 2) above ``kpt_thr``."""
         meta = self.dataset_meta or {}
         num = keypoints.shape[1]
-        joint_colours = np.asarray(
-            meta.get('keypoint_colors', [[255, 0, 0]] * num)).reshape(-1, 3)
+        joint_colours = np.asarray(meta.get('keypoint_colors',
+                                            [[255, 0, 0]] * num)).reshape(-1, 3)
         links = meta.get('skeleton_links', [])
         link_colours = np.asarray(
             meta.get('skeleton_link_colors', [[0, 255, 0]] * len(links)))
@@ -129,10 +126,9 @@ class HumanVisualizer(Visualizer):
         scaled = (relation - relation.min()) / (span if span > 0 else 1)
         heat = cv2.applyColorMap((scaled * 255).astype(np.uint8),
                                  cv2.COLORMAP_JET)[..., ::-1]
-        drawn = np.ascontiguousarray(
-            (0.4 * image + 0.6 * heat).astype(np.uint8))
-        cv2.drawMarker(drawn, _pixel(query_xy), (255, 255, 255),
-                       cv2.MARKER_CROSS, 12, 2)
+        drawn = np.ascontiguousarray((0.4 * image + 0.6 * heat).astype(np.uint8))
+        cv2.drawMarker(drawn, _pixel(query_xy), (255, 255, 255), cv2.MARKER_CROSS, 12,
+                       2)
         return drawn
 
     @master_only
@@ -147,8 +143,8 @@ class HumanVisualizer(Visualizer):
                        out_file: Optional[str] = None,
                        step: int = 0,
                        **kwargs) -> None:
-        """Draw a sample's predictions (and, with ``draw_gt``, its ground-truth
-        parsing, edges and keypoints on the left), then show, save or store.
+        """Draw a sample's predictions (and, with ``draw_gt``, its ground-truth parsing,
+        edges and keypoints on the left), then show, save or store.
 
         Args:
             name: The image name for the backends.
@@ -189,8 +185,7 @@ def _ground_truth(data_sample) -> HumanResult:
     if instances is not None and 'keypoints' in instances:
         result.keypoints = np.asarray(instances.keypoints, dtype=np.float32)
         result.keypoint_scores = np.asarray(
-            instances.get('keypoints_visible',
-                          np.ones(result.keypoints.shape[:2])),
+            instances.get('keypoints_visible', np.ones(result.keypoints.shape[:2])),
             dtype=np.float32)
     return result
 

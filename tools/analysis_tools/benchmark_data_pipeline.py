@@ -43,8 +43,7 @@ from mmhtc.datasets.synthetic_lip import generate_synthetic_lip
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 REAL_LIP = osp.join(osp.dirname(REPO_ROOT), 'shared', 'data', 'lip')
 SYNTHETIC_LIP = osp.join(REPO_ROOT, 'data', 'synthetic_lip')
-DEFAULT_CONFIG = osp.join(REPO_ROOT, 'configs', '_base_', 'datasets',
-                          'lip_parsing.py')
+DEFAULT_CONFIG = osp.join(REPO_ROOT, 'configs', '_base_', 'datasets', 'lip_parsing.py')
 STOCK_CROP = (321, 321)
 STOCK_PIPELINE = [
     dict(type='LoadImageFromFile'),
@@ -89,13 +88,12 @@ def default_data_root() -> str:
     return SYNTHETIC_LIP
 
 
-def load_samples(cfg: Config, data_root: str,
-                 max_samples: int) -> List[dict]:
+def load_samples(cfg: Config, data_root: str, max_samples: int) -> List[dict]:
     """The raw samples (no transforms) of the images with parsing labels.
 
-    Both splits of LIP's layout are read with the config's dataset class; an
-    image without a parsing label, or a split without its pose CSV, is left
-    out / read without keypoints.
+    Both splits of LIP's layout are read with the config's dataset class; an image
+    without a parsing label, or a split without its pose CSV, is left out / read without
+    keypoints.
     """
     dataset_cfg = cfg.train_dataloader.dataset
     samples = []
@@ -107,8 +105,9 @@ def load_samples(cfg: Config, data_root: str,
             continue
         with open(id_file, encoding='utf-8') as f:
             ids = [
-                line.strip() for line in f if line.strip() and osp.isfile(
-                    osp.join(data_root, label_dir, line.strip() + '.png'))
+                line.strip() for line in f if line.strip()
+                and osp.isfile(osp.join(data_root, label_dir,
+                                        line.strip() + '.png'))
             ]
         ids = ids[:max_samples - len(samples)]
         if not ids:
@@ -123,14 +122,11 @@ def load_samples(cfg: Config, data_root: str,
                     type=dataset_cfg.type,
                     data_root=data_root,
                     ann_file=ann_file,
-                    pose_file=pose_file if osp.isfile(
-                        osp.join(data_root, pose_file)) else None,
-                    data_prefix=dict(
-                        img_path=image_dir, seg_map_path=label_dir),
+                    pose_file=pose_file
+                    if osp.isfile(osp.join(data_root, pose_file)) else None,
+                    data_prefix=dict(img_path=image_dir, seg_map_path=label_dir),
                     pipeline=[]))
-            samples += [
-                dataset.get_data_info(i) for i in range(len(dataset))
-            ]
+            samples += [dataset.get_data_info(i) for i in range(len(dataset))]
     if not samples:
         raise FileNotFoundError(
             f'benchmark_data_pipeline: no LIP image with a parsing label under '
@@ -144,20 +140,15 @@ def build_pipelines(cfg: Config) -> Dict[str, Compose]:
     if 'train_pipeline' not in cfg:
         raise KeyError(f'{cfg.filename}: no train_pipeline')
     init_default_scope(cfg.get('default_scope', 'mmseg'))
-    return dict(
-        joint=Compose(cfg.train_pipeline), stock=Compose(STOCK_PIPELINE))
+    return dict(joint=Compose(cfg.train_pipeline), stock=Compose(STOCK_PIPELINE))
 
 
-def timed_pass(pipeline: Compose, samples: List[dict],
-               seed: int) -> Dict[str, float]:
-    """Seconds per sample of each transform in one pass over ``samples``
-    (sample copies excluded), keyed ``'<index> <transform class>'``."""
+def timed_pass(pipeline: Compose, samples: List[dict], seed: int) -> Dict[str, float]:
+    """Seconds per sample of each transform in one pass over ``samples`` (sample copies
+    excluded), keyed ``'<index> <transform class>'``."""
     random.seed(seed)
     np.random.seed(seed)
-    seconds = {
-        f'{i} {type(t).__name__}': 0.
-        for i, t in enumerate(pipeline.transforms)
-    }
+    seconds = {f'{i} {type(t).__name__}': 0. for i, t in enumerate(pipeline.transforms)}
     for sample in samples:
         data = copy.deepcopy(sample)
         for key, transform in zip(seconds, pipeline.transforms):
@@ -165,9 +156,8 @@ def timed_pass(pipeline: Compose, samples: List[dict],
             data = transform(data)
             seconds[key] += time.perf_counter() - start
             if data is None:
-                raise RuntimeError(
-                    f'benchmark_data_pipeline: {key} dropped the sample '
-                    f'{sample["img_path"]}')
+                raise RuntimeError(f'benchmark_data_pipeline: {key} dropped the sample '
+                                   f'{sample["img_path"]}')
     return {key: value / len(samples) for key, value in seconds.items()}
 
 
@@ -217,9 +207,8 @@ def report(args: argparse.Namespace, results: Dict) -> None:
               f'{res["samples_per_s"]:.1f} samples/s (passes: '
               f'{min(res["times"]) * 1e3:.2f}-{max(res["times"]) * 1e3:.2f} '
               'ms/sample)')
-        print('       ' + ', '.join(
-            f'{key.split()[1]} {value * 1e3:.2f}'
-            for key, value in res['transforms'].items()))
+        print('       ' + ', '.join(f'{key.split()[1]} {value * 1e3:.2f}'
+                                    for key, value in res['transforms'].items()))
     print('time ratio joint/stock: '
           f'{results["joint"]["seconds"] / results["stock"]["seconds"]:.3f}')
 

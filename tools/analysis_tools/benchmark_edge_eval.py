@@ -28,8 +28,8 @@ from pyEdgeEval.common.binary_label.calculate_metrics import calculate_metrics
 from pyEdgeEval.common.binary_label.evaluate_boundaries import \
     evaluate_boundaries_threshold
 
-from mmhtc.evaluation.functional import (edge_counts, edge_scores,
-                                         edge_thresholds, thin_edges)
+from mmhtc.evaluation.functional import (edge_counts, edge_scores, edge_thresholds,
+                                         thin_edges)
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SHARED_DATA = osp.join(REPO_ROOT, '..', 'shared', 'data')
@@ -65,8 +65,7 @@ def real_labels() -> List[np.ndarray]:
     return [cv2.imread(path, cv2.IMREAD_UNCHANGED) for path in paths]
 
 
-def synthetic_labels(num_images: int,
-                     rng: np.random.Generator) -> List[np.ndarray]:
+def synthetic_labels(num_images: int, rng: np.random.Generator) -> List[np.ndarray]:
     """Label maps (320, 320) of 4 to 12 random filled ellipses each."""
     labels = []
     for _ in range(num_images):
@@ -74,8 +73,8 @@ def synthetic_labels(num_images: int,
         for _ in range(rng.integers(4, 13)):
             center = tuple(int(v) for v in rng.integers(20, 300, size=2))
             axes = tuple(int(v) for v in rng.integers(10, 80, size=2))
-            cv2.ellipse(label, center, axes, float(rng.uniform(0, 180)), 0,
-                        360, int(rng.integers(1, 20)), -1)
+            cv2.ellipse(label, center, axes, float(rng.uniform(0, 180)), 0, 360,
+                        int(rng.integers(1, 20)), -1)
         labels.append(label)
     return labels
 
@@ -102,8 +101,7 @@ def timed_counts(pairs: List[EdgePair],
     ours, our_times, theirs, their_times = [], [], [], []
     for pred, gt in pairs:
         start = time.perf_counter()
-        ours.append(
-            edge_counts(pred, gt, thresholds=thresholds, max_dist=MAX_DIST))
+        ours.append(edge_counts(pred, gt, thresholds=thresholds, max_dist=MAX_DIST))
         our_times.append(time.perf_counter() - start)
         thin_gt = thin_edges(gt != 0)
         start = time.perf_counter()
@@ -117,16 +115,12 @@ def timed_counts(pairs: List[EdgePair],
 
 
 def pyedgeeval_scores(counts: list, thresholds: np.ndarray) -> dict:
-    """pyEdgeEval's ODS, OIS and AUC (as AP) of per-image counts."""
+    """PyEdgeEval's ODS, OIS and AUC (as AP) of per-image counts."""
     samples = [dict(name=str(i), counts=c) for i, c in enumerate(counts)]
     _, _, overall = calculate_metrics(
-        lambda sample: tuple(sample['counts'].T),
-        list(thresholds),
-        samples,
-        nproc=1)
+        lambda sample: tuple(sample['counts'].T), list(thresholds), samples, nproc=1)
     print()
-    return dict(
-        ODS=overall['ODS_f1'], OIS=overall['OIS_f1'], AP=overall['AUC'])
+    return dict(ODS=overall['ODS_f1'], OIS=overall['OIS_f1'], AP=overall['AUC'])
 
 
 def main() -> None:
@@ -137,19 +131,15 @@ def main() -> None:
         if args.num_images > 0 else real_labels())
     labels = [
         cv2.resize(
-            label,
-            None,
-            fx=args.scale,
-            fy=args.scale,
-            interpolation=cv2.INTER_NEAREST) for label in labels
+            label, None, fx=args.scale, fy=args.scale, interpolation=cv2.INTER_NEAREST)
+        for label in labels
     ]
     pairs = [edge_pair(label, rng) for label in labels]
     thresholds = edge_thresholds(args.thresholds)
     print(f'{len(pairs)} images, sizes {sorted({p.shape for p, _ in pairs})}, '
           f'{len(thresholds)} thresholds')
 
-    our_counts, our_times, their_counts, their_times = timed_counts(
-        pairs, thresholds)
+    our_counts, our_times, their_counts, their_times = timed_counts(pairs, thresholds)
     for index, (pred, _) in enumerate(pairs):
         print(f'image #{index} {pred.shape}: mmhtc {our_times[index]:.3f} s, '
               f'pyEdgeEval {their_times[index]:.3f} s')
@@ -157,8 +147,8 @@ def main() -> None:
     theirs = pyedgeeval_scores(their_counts, thresholds)
     print(f'{"":12}{"ODS":>10}{"OIS":>10}{"AP":>10}{"total (s)":>11}'
           f'{"mean (s)":>10}{"slowest (s)":>13}')
-    for name, scores, seconds in (('mmhtc', ours, our_times),
-                                  ('pyEdgeEval', theirs, their_times)):
+    for name, scores, seconds in (('mmhtc', ours, our_times), ('pyEdgeEval', theirs,
+                                                               their_times)):
         print(f'{name:12}' + ''.join(f'{scores[key]:10.5f}'
                                      for key in ('ODS', 'OIS', 'AP')) +
               f'{sum(seconds):11.2f}{np.mean(seconds):10.3f}'

@@ -44,9 +44,7 @@ from mmhtc.models.layers import HeterogeneousNonLocal
 
 # path -> (attention, with_cp)
 PATHS = dict(
-    explicit=('explicit', False),
-    fused=('fused', False),
-    checkpointed=('fused', True))
+    explicit=('explicit', False), fused=('fused', False), checkpointed=('fused', True))
 QUICK = dict(channels=256, size=48)
 MB = 1e6
 
@@ -101,8 +99,7 @@ def make_inputs(args: argparse.Namespace,
     return tensors[0], tensors[1:]
 
 
-def step(module: HeterogeneousNonLocal, main: Tensor,
-         inputs: List[Tensor]) -> None:
+def step(module: HeterogeneousNonLocal, main: Tensor, inputs: List[Tensor]) -> None:
     """One forward and backward pass; gradients are freed afterwards."""
     out, _ = module(main, inputs)
     out.sum().backward()
@@ -148,16 +145,15 @@ def reset_resident_peak() -> bool:
 def attention_kernel(op_names: set) -> str:
     """The scaled_dot_product_attention implementation among profiled ops."""
     kernels = sorted(
-        name for name in op_names
-        if name.startswith('aten::_scaled_dot_product')
+        name for name in op_names if name.startswith('aten::_scaled_dot_product')
         and not name.endswith('_backward'))
     return ', '.join(name[len('aten::_scaled_dot_product_'):]
                      for name in kernels) or '-'
 
 
 def measure_memory(fn: Callable[[], None], device: torch.device) -> Dict:
-    """Peak memory of ``fn()`` over what was allocated before (bytes), and the
-    attention kernel it ran."""
+    """Peak memory of ``fn()`` over what was allocated before (bytes), and the attention
+    kernel it ran."""
     gc.collect()
     if device.type == 'cuda':
         torch.cuda.synchronize(device)
@@ -168,9 +164,7 @@ def measure_memory(fn: Callable[[], None], device: torch.device) -> Dict:
             torch.cuda.synchronize(device)
         peak = torch.cuda.max_memory_allocated(device) - start
     else:
-        with profile(
-                activities=[ProfilerActivity.CPU],
-                profile_memory=True) as prof:
+        with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
             fn()
         events = prof.profiler.kineto_results.events()
         peak = allocator_peak([e for e in events if e.name() == '[memory]'])
@@ -178,11 +172,10 @@ def measure_memory(fn: Callable[[], None], device: torch.device) -> Dict:
     return dict(peak=peak, kernel=attention_kernel(names))
 
 
-def timed_step(module: HeterogeneousNonLocal, main: Tensor,
-               inputs: List[Tensor],
+def timed_step(module: HeterogeneousNonLocal, main: Tensor, inputs: List[Tensor],
                device: torch.device) -> Tuple[float, Optional[int]]:
-    """Seconds of one forward + backward and, on Linux CPUs, the peak increase
-    of the resident set (bytes) during it."""
+    """Seconds of one forward + backward and, on Linux CPUs, the peak increase of the
+    resident set (bytes) during it."""
     gc.collect()
     rss = device.type == 'cpu' and reset_resident_peak()
     before = read_status('VmRSS') if rss else 0
@@ -198,10 +191,10 @@ def set_path(module: HeterogeneousNonLocal, mode: str) -> None:
     module.attention, module.with_cp = PATHS[mode]
 
 
-def check_agreement(module: HeterogeneousNonLocal, main: Tensor,
-                    inputs: List[Tensor], modes: Sequence[str]) -> Dict:
-    """Per path after the first, the largest difference from the first path of
-    the output and the gradients of the inputs and the weights."""
+def check_agreement(module: HeterogeneousNonLocal, main: Tensor, inputs: List[Tensor],
+                    modes: Sequence[str]) -> Dict:
+    """Per path after the first, the largest difference from the first path of the
+    output and the gradients of the inputs and the weights."""
     results = {}
     tensors = (main, *inputs, *module.parameters())
     for mode in modes:
@@ -211,8 +204,7 @@ def check_agreement(module: HeterogeneousNonLocal, main: Tensor,
         results[mode] = [out.detach(), *grads]
     first = results[modes[0]]
     return {
-        mode: max((a - b).abs().max().item()
-                  for a, b in zip(first, results[mode]))
+        mode: max((a - b).abs().max().item() for a, b in zip(first, results[mode]))
         for mode in modes[1:]
     }
 
@@ -242,8 +234,7 @@ def run(args: argparse.Namespace) -> Dict[str, Dict]:
         set_path(module, mode)
         for _ in range(args.warmup):
             step(module, main, inputs)
-        results[mode] = measure_memory(lambda: step(module, main, inputs),
-                                       device)
+        results[mode] = measure_memory(lambda: step(module, main, inputs), device)
         results[mode].update(times=[], rss=[])
         if mode in differences:
             results[mode]['difference'] = differences[mode]

@@ -38,8 +38,7 @@ from torch import nn
 from mmhtc.apis import init_model
 
 EXPORT_TOOL = osp.join(
-    osp.dirname(osp.dirname(osp.abspath(__file__))), 'deployment',
-    'pytorch2onnx.py')
+    osp.dirname(osp.dirname(osp.abspath(__file__))), 'deployment', 'pytorch2onnx.py')
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -50,11 +49,14 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         'config_b', nargs='?', help='config file B (denominator; not with '
         '--onnx)')
     parser.add_argument(
-        '--onnx', action='store_true',
+        '--onnx',
+        action='store_true',
         help='onnxruntime against PyTorch for config A\'s model')
     parser.add_argument('--checkpoint', help='weights of config A (--onnx)')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
         help='overrides of config A (--onnx)')
     parser.add_argument(
         '--shape', type=int, nargs=2, default=[256, 256], help='input H W')
@@ -84,8 +86,7 @@ def timed(forward: Callable[[], object], device: torch.device) -> float:
     return time.perf_counter() - start
 
 
-def time_interleaved(args: argparse.Namespace,
-                     forwards: Sequence[Callable[[], object]],
+def time_interleaved(args: argparse.Namespace, forwards: Sequence[Callable[[], object]],
                      results: List[Dict], device: torch.device) -> None:
     """``--warmup`` untimed calls of each forward, then ``--repeats`` timed
     rounds in alternating order; adds ``times``, ``seconds`` (median) and
@@ -124,8 +125,7 @@ def run(args: argparse.Namespace) -> List[Dict]:
         for config, model in zip(configs, models)
     ]
     forwards = [
-        lambda model=model: model(inputs, None, mode='tensor')
-        for model in models
+        lambda model=model: model(inputs, None, mode='tensor') for model in models
     ]
     time_interleaved(args, forwards, results, inputs.device)
     return results
@@ -149,8 +149,11 @@ def run_onnx(args: argparse.Namespace) -> List[Dict]:
     import onnxruntime as ort
     tool = load_export_tool()
     torch.manual_seed(args.seed)
-    model = init_model(args.config_a, args.checkpoint, device=args.device,
-                       cfg_options=args.cfg_options)
+    model = init_model(
+        args.config_a,
+        args.checkpoint,
+        device=args.device,
+        cfg_options=args.cfg_options)
     wrapper = tool.export_module(model).eval()
     inputs = torch.randn(args.batch, 3, *args.shape, device=args.device)
     options = ort.SessionOptions()
@@ -168,8 +171,10 @@ def run_onnx(args: argparse.Namespace) -> List[Dict]:
         for got, ref in zip(session.run(None, feed), expected))
     params = parameters(model)
     results = [
-        dict(config=f'onnxruntime CPU: {args.config_a}', params=params,
-             difference=difference),
+        dict(
+            config=f'onnxruntime CPU: {args.config_a}',
+            params=params,
+            difference=difference),
         dict(config=f'PyTorch {args.device}: {args.config_a}', params=params),
     ]
     forwards = [lambda: session.run(None, feed), lambda: wrapper(inputs)]

@@ -1,5 +1,5 @@
-"""Peak memory and time of an NPPNet search step with partial channels (PC-DARTS,
-K=2) against full mixed operations (K=1, DARTS), same inputs, one run.
+"""Peak memory and time of an NPPNet search step with partial channels (PC-DARTS, K=2)
+against full mixed operations (K=1, DARTS), same inputs, one run.
 
 The two searchable networks (same size, same searched parts) run a forward and a
 backward pass of all their outputs on the same images. Memory is counted as in
@@ -28,23 +28,29 @@ sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from benchmark_hnl import measure_memory, synchronize  # noqa: E402
 
 PAPER_GENOTYPE = osp.join(
-    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs',
-    'nppnet', 'genotypes', 'nppnet_lip_paper.yaml')
-STAGES = dict(encdec=('encoder', 'decoder'),
-              **{'interaction-fusion': ('interaction', 'fusion')})
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs', 'nppnet',
+    'genotypes', 'nppnet_lip_paper.yaml')
+STAGES = dict(
+    encdec=('encoder', 'decoder'), **{'interaction-fusion': ('interaction', 'fusion')})
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Benchmark partial-channel against full mixed operations')
-    parser.add_argument('--stage', choices=sorted(STAGES), default='encdec',
-                        help='the searched parts (the paper\'s two stages)')
+    parser.add_argument(
+        '--stage',
+        choices=sorted(STAGES),
+        default='encdec',
+        help='the searched parts (the paper\'s two stages)')
     parser.add_argument('--channels', type=int, default=16, help='C')
     parser.add_argument('--cells', type=int, default=4, help='L')
     parser.add_argument('--size', type=int, default=128, help='H = W')
     parser.add_argument('--batch', type=int, default=2, help='batch size')
-    parser.add_argument('--repeats', type=int, default=3,
-                        help='timed runs per network (0: memory only)')
+    parser.add_argument(
+        '--repeats',
+        type=int,
+        default=3,
+        help='timed runs per network (0: memory only)')
     parser.add_argument('--device', default='cpu')
     return parser.parse_args(argv)
 
@@ -58,16 +64,21 @@ def build(args: argparse.Namespace, k: int) -> NPPNetwork:
         if part in ('encoder', 'decoder') and part not in search
     }
     torch.manual_seed(0)
-    return NPPNetwork(args.channels, args.cells, 20, 16, genotype=fixed,
-                      search=search, num_fusion_layers=1,
-                      partial_channels=k).to(args.device).train()
+    return NPPNetwork(
+        args.channels,
+        args.cells,
+        20,
+        16,
+        genotype=fixed,
+        search=search,
+        num_fusion_layers=1,
+        partial_channels=k).to(args.device).train()
 
 
 def step(network: NPPNetwork, images: torch.Tensor) -> None:
     """Forward and backward of every output."""
     out = network(images)
-    sum(p.float().mean() for stage in out.values()
-        for p in stage.values()).backward()
+    sum(p.float().mean() for stage in out.values() for p in stage.values()).backward()
     network.zero_grad(set_to_none=True)
 
 
@@ -78,8 +89,9 @@ def run(args: argparse.Namespace) -> Dict[int, Dict]:
     results = {}
     for k, network in networks.items():
         step(network, images)
-        results[k] = dict(memory=measure_memory(
-            lambda n=network: step(n, images), device)['peak'], times=[])
+        results[k] = dict(
+            memory=measure_memory(lambda n=network: step(n, images), device)['peak'],
+            times=[])
     for r in range(args.repeats):
         for k in ((1, 2) if r % 2 == 0 else (2, 1)):
             synchronize(device)

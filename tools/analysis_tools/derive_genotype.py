@@ -1,6 +1,6 @@
 """Derive the NPPNet genotype from a search checkpoint and write it as YAML.
 
-    python tools/analysis_tools/derive_genotype.py CONFIG CHECKPOINT --out g.yaml
+python tools/analysis_tools/derive_genotype.py CONFIG CHECKPOINT --out g.yaml
 """
 import argparse
 
@@ -17,17 +17,27 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('config', help='the search config')
     parser.add_argument('checkpoint', help='a checkpoint of that search')
     parser.add_argument('--out', required=True, help='the genotype YAML file')
-    parser.add_argument('--threshold', type=float, default=0.7,
-                        help='cumulative weight kept per interaction node')
-    parser.add_argument('--max-ops', type=int, default=4,
-                        help='most (edge, op) pairs per interaction node')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config settings')
+    parser.add_argument(
+        '--threshold',
+        type=float,
+        default=0.7,
+        help='cumulative weight kept per interaction node')
+    parser.add_argument(
+        '--max-ops',
+        type=int,
+        default=4,
+        help='most (edge, op) pairs per interaction node')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction, help='override config settings')
     return parser.parse_args()
 
 
-def derive(config: str, checkpoint: str, out: str, threshold: float = 0.7,
-           max_ops: int = 4, cfg_options=None) -> dict:
+def derive(config: str,
+           checkpoint: str,
+           out: str,
+           threshold: float = 0.7,
+           max_ops: int = 4,
+           cfg_options=None) -> dict:
     """Build the config's model, load the checkpoint, write its genotype."""
     from mmseg.registry import MODELS
     cfg = Config.fromfile(config)
@@ -51,8 +61,8 @@ def derive(config: str, checkpoint: str, out: str, threshold: float = 0.7,
 
 def main() -> None:
     args = parse_args()
-    derive(args.config, args.checkpoint, args.out, args.threshold,
-           args.max_ops, args.cfg_options)
+    derive(args.config, args.checkpoint, args.out, args.threshold, args.max_ops,
+           args.cfg_options)
     print(f'genotype written to {args.out}')
 
 

@@ -37,21 +37,22 @@ def parse_args() -> argparse.Namespace:
 
 
 def parts(model: nn.Module) -> List[str]:
-    """Names of the model's parts: its children but the data preprocessor, then
-    the encoders and fusion of every HTCorrM head (``<head>.core``)."""
+    """Names of the model's parts: its children but the data preprocessor, then the
+    encoders and fusion of every HTCorrM head (``<head>.core``)."""
     names = [n for n, _ in model.named_children() if n != 'data_preprocessor']
     for head in list(names):
         core = getattr(getattr(model, head), 'core', None)
         if core is None:
             continue
         names += [f'{head}.core.encoders.{task}' for task in core.encoders]
-        names += [f'{head}.core.{fusion}' for fusion in ('hnl', 'concat')
-                  if hasattr(core, fusion)]
+        names += [
+            f'{head}.core.{fusion}' for fusion in ('hnl', 'concat')
+            if hasattr(core, fusion)
+        ]
     return names
 
 
-def complexity(cfg: Config, height: int,
-               width: int) -> Dict[str, Tuple[int, int]]:
+def complexity(cfg: Config, height: int, width: int) -> Dict[str, Tuple[int, int]]:
     """Build the config's model and count its parameters and FLOPs.
 
     Returns:

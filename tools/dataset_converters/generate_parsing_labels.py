@@ -35,8 +35,7 @@ from PIL import Image
 
 from mmhtc.apis import inference_human, init_model
 from mmhtc.datasets.metainfo import LIP_CLASSES
-from mmhtc.models.segmentors.top_down_human import (class_probabilities,
-                                                    merge_parsing,
+from mmhtc.models.segmentors.top_down_human import (class_probabilities, merge_parsing,
                                                     paste_to_image)
 
 
@@ -46,9 +45,11 @@ def read_persons(ann_file: str, image_dir: str) -> Dict[str, List[dict]]:
     if not osp.isfile(ann_file):
         raise FileNotFoundError(f'{ann_file}: no MPII annotation file')
     try:
-        dataset = MpiiDataset(ann_file=osp.abspath(ann_file),
-                              data_prefix=dict(img=image_dir), test_mode=True,
-                              serialize_data=False)
+        dataset = MpiiDataset(
+            ann_file=osp.abspath(ann_file),
+            data_prefix=dict(img=image_dir),
+            test_mode=True,
+            serialize_data=False)
     except (KeyError, TypeError, ValueError) as err:
         raise ValueError(f'{ann_file}: not an mmpose MPII json: {err!r}') from None
     persons: Dict[str, List[dict]] = {}
@@ -69,17 +70,19 @@ def parse_image(model, img: np.ndarray, persons: List[dict], padding: float,
     everywhere = np.ones((height, width), np.float32)
     for person in persons:
         crop = TopdownAffine(tuple(crop_size))(
-            dict(img=img, bbox_center=person['bbox_center'],
-                 bbox_scale=person['bbox_scale'] * padding))
+            dict(
+                img=img,
+                bbox_center=person['bbox_center'],
+                bbox_scale=person['bbox_scale'] * padding))
         warp = get_warp_matrix(crop['input_center'], crop['input_scale'], 0.0,
                                crop['input_size'])
         sample = inference_human(model, crop['img']).data_sample
         probs = class_probabilities(sample.seg_logits.data).cpu().numpy()
-        inside = paste_to_image(np.ones_like(probs[:1]), warp,
-                                (height, width), nearest=True)[0]
+        inside = paste_to_image(
+            np.ones_like(probs[:1]), warp, (height, width), nearest=True)[0]
         pasted = paste_to_image(probs, warp, (height, width), nearest=True)
-        scores = merge_parsing(np.stack([scores, pasted]),
-                               np.stack([everywhere, inside]))
+        scores = merge_parsing(
+            np.stack([scores, pasted]), np.stack([everywhere, inside]))
     return scores.argmax(0).astype(np.uint8)
 
 
@@ -98,8 +101,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--checkpoint', help='default: initial weights')
     parser.add_argument('--out-dir', required=True)
     parser.add_argument('--padding', type=float, default=1.25)
-    parser.add_argument('--crop-size', type=int, nargs=2, default=(384, 384),
-                        metavar=('W', 'H'))
+    parser.add_argument(
+        '--crop-size', type=int, nargs=2, default=(384, 384), metavar=('W', 'H'))
     parser.add_argument('--device', default='cpu')
     return parser.parse_args(argv)
 
@@ -120,8 +123,9 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         if not osp.isfile(out):
             if not osp.isfile(img_path):
                 raise FileNotFoundError(f'{img_path}: image not found')
-            write_png(parse_image(model, mmcv.imread(img_path), image_persons,
-                                  args.padding, args.crop_size), out)
+            write_png(
+                parse_image(model, mmcv.imread(img_path), image_persons, args.padding,
+                            args.crop_size), out)
         progress.update()
     print(f'\n{len(persons)} parsing labels in {args.out_dir}')
 

@@ -56,13 +56,12 @@ LAYOUTS = {
 #: ``KeypointConverter`` reads it: (source, target), ((a, b), target) = midpoint).
 JOINTS = {
     'coco': (COCO_KEYPOINTS, [(i, i) for i in range(17)]),
-    'mpii': (MPII_KEYPOINTS,
-             [(16, 0), (14, 1), (12, 2), (11, 3), (13, 4), (15, 5),
-              ((11, 12), 6), ((5, 6), 7), (10, 10), (8, 11), (6, 12), (5, 13),
-              (7, 14), (9, 15)]),
-    'lsp': (PASCAL_PERSON_PART_KEYPOINTS,
-            [(16, 0), (14, 1), (12, 2), (11, 3), (13, 4), (15, 5), (10, 6),
-             (8, 7), (6, 8), (5, 9), (7, 10), (9, 11), ((5, 6), 12)]),
+    'mpii': (MPII_KEYPOINTS, [(16, 0), (14, 1), (12, 2), (11, 3), (13, 4), (15, 5),
+                              ((11, 12), 6), ((5, 6), 7), (10, 10), (8, 11), (6, 12),
+                              (5, 13), (7, 14), (9, 15)]),
+    'lsp': (PASCAL_PERSON_PART_KEYPOINTS, [(16, 0), (14, 1), (12, 2), (11, 3), (13, 4),
+                                           (15, 5), (10, 6), (8, 7), (6, 8), (5, 9),
+                                           (7, 10), (9, 11), ((5, 6), 12)]),
 }
 
 
@@ -76,8 +75,8 @@ def mask_boxes(masks: Sequence[np.ndarray]) -> np.ndarray:
 
 
 def instance_boxes(path: str, dataset: str) -> np.ndarray:
-    """Person boxes (N, 4) from a CIHP ``Human_ids`` PNG (person k = value k)
-    or a PASCAL-Part ``.mat`` (objects of class 'person')."""
+    """Person boxes (N, 4) from a CIHP ``Human_ids`` PNG (person k = value k) or a
+    PASCAL-Part ``.mat`` (objects of class 'person')."""
     if dataset == 'cihp':
         ids = np.array(Image.open(path))
         if ids.ndim != 2:
@@ -93,8 +92,10 @@ def instance_boxes(path: str, dataset: str) -> np.ndarray:
     ])
 
 
-def select_person_boxes(bboxes: np.ndarray, labels: np.ndarray,
-                        scores: np.ndarray, cat_id: int = 0,
+def select_person_boxes(bboxes: np.ndarray,
+                        labels: np.ndarray,
+                        scores: np.ndarray,
+                        cat_id: int = 0,
                         score_thr: float = 0.3,
                         nms_thr: float = 0.3) -> np.ndarray:
     """Person boxes of a detector's output, as mmpose's top-down demo picks them.
@@ -115,8 +116,7 @@ def select_person_boxes(bboxes: np.ndarray, labels: np.ndarray,
     return dets[nms(dets, nms_thr), :4].astype(np.float32).reshape(-1, 4)
 
 
-def map_joints(keypoints: np.ndarray, scores: np.ndarray,
-               joints: str) -> tuple:
+def map_joints(keypoints: np.ndarray, scores: np.ndarray, joints: str) -> tuple:
     """COCO's 17 joints (N, 17, 2) with scores (N, 17) in ``joints`` order.
 
     Returns:
@@ -136,9 +136,11 @@ def categories(joints: str) -> List[dict]:
     meta = parse_pose_metainfo(JOINTS[joints][0])
     names = [meta['keypoint_id2name'][i] for i in range(meta['num_keypoints'])]
     return [
-        dict(id=1, name='person', keypoints=names,
-             skeleton=[[int(a) + 1, int(b) + 1]
-                       for a, b in meta['skeleton_links']])
+        dict(
+            id=1,
+            name='person',
+            keypoints=names,
+            skeleton=[[int(a) + 1, int(b) + 1] for a, b in meta['skeleton_links']])
     ]
 
 
@@ -162,17 +164,15 @@ def load_partial(path: str, joints: str) -> dict:
     return content
 
 
-def init_person_detector(config: str, checkpoint: Optional[str],
-                         device: str):
-    """An mmdet detector whose test pipeline builds in mmpose's scope too
-    (mmpose's ``adapt_mmdet_pipeline``, as its top-down demo)."""
+def init_person_detector(config: str, checkpoint: Optional[str], device: str):
+    """An mmdet detector whose test pipeline builds in mmpose's scope too (mmpose's
+    ``adapt_mmdet_pipeline``, as its top-down demo)."""
     from mmdet.apis import init_detector
-    return init_detector(adapt_mmdet_pipeline(Config.fromfile(config)),
-                         checkpoint, device=device)
+    return init_detector(
+        adapt_mmdet_pipeline(Config.fromfile(config)), checkpoint, device=device)
 
 
-def person_boxes(args, img_id: str, img_path: str, size: tuple,
-                 detector) -> np.ndarray:
+def person_boxes(args, img_id: str, img_path: str, size: tuple, detector) -> np.ndarray:
     """The person boxes (N, 4) of one image (see the module docstring)."""
     if args.dataset == 'atr':
         return np.array([[0, 0, size[0], size[1]]], np.float32)
@@ -185,12 +185,15 @@ def person_boxes(args, img_id: str, img_path: str, size: tuple,
                                 'give a person detector (--det-config)')
     from mmdet.apis import inference_detector
     pred = inference_detector(detector, img_path).pred_instances.cpu().numpy()
-    return select_person_boxes(pred.bboxes, pred.labels, pred.scores,
-                               score_thr=args.bbox_thr, nms_thr=args.nms_thr)
+    return select_person_boxes(
+        pred.bboxes,
+        pred.labels,
+        pred.scores,
+        score_thr=args.bbox_thr,
+        nms_thr=args.nms_thr)
 
 
-def annotate(args, model, detector, img_ids: List[str],
-             content: dict) -> None:
+def annotate(args, model, detector, img_ids: List[str], content: dict) -> None:
     """Predict the images not in ``content`` and add them to it, saving as it goes."""
     done = {img['file_name'] for img in content['images']}
     image_dir = osp.join(args.root, LAYOUTS[args.dataset][0])
@@ -205,14 +208,12 @@ def annotate(args, model, detector, img_ids: List[str],
         width, height = Image.open(img_path).size
         boxes = person_boxes(args, img_id, img_path, (width, height), detector)
         content['images'].append(
-            dict(id=next_img, file_name=img_id + '.jpg', width=width,
-                 height=height))
+            dict(id=next_img, file_name=img_id + '.jpg', width=width, height=height))
         if len(boxes):
             samples = inference_topdown(model, img_path, boxes)
             kpts, scores, mapped = map_joints(
                 np.concatenate([s.pred_instances.keypoints for s in samples]),
-                np.concatenate(
-                    [s.pred_instances.keypoint_scores for s in samples]),
+                np.concatenate([s.pred_instances.keypoint_scores for s in samples]),
                 args.joints)
             for box, kpt, score in zip(boxes, kpts, scores):
                 visible = mapped & (score >= args.kpt_thr)
@@ -220,12 +221,16 @@ def annotate(args, model, detector, img_ids: List[str],
                     [kpt * visible[:, None], 2.0 * visible[:, None]], axis=1)
                 x0, y0, x1, y1 = (float(v) for v in box)
                 content['annotations'].append(
-                    dict(id=next_ann, image_id=next_img, category_id=1,
-                         bbox=[x0, y0, x1 - x0, y1 - y0],
-                         area=(x1 - x0) * (y1 - y0), iscrowd=0,
-                         keypoints=[round(float(v), 2) for v in triples.flat],
-                         num_keypoints=int(visible.sum()),
-                         keypoint_scores=[float(v) for v in score * mapped]))
+                    dict(
+                        id=next_ann,
+                        image_id=next_img,
+                        category_id=1,
+                        bbox=[x0, y0, x1 - x0, y1 - y0],
+                        area=(x1 - x0) * (y1 - y0),
+                        iscrowd=0,
+                        keypoints=[round(float(v), 2) for v in triples.flat],
+                        num_keypoints=int(visible.sum()),
+                        keypoint_scores=[float(v) for v in score * mapped]))
                 next_ann += 1
         next_img += 1
         if count % args.save_every == 0:

@@ -21,13 +21,17 @@ from scipy.io import loadmat
 
 #: PASCAL-Part person part name -> PASCAL-Person-Part class id.
 PART_TO_CLASS: Dict[str, int] = {
-    **dict.fromkeys(('head', 'hair', 'leye', 'reye', 'lear', 'rear', 'lebrow',
-                     'rebrow', 'nose', 'mouth'), 1),
-    **dict.fromkeys(('torso', 'neck'), 2),
-    **dict.fromkeys(('luarm', 'ruarm'), 3),
-    **dict.fromkeys(('llarm', 'rlarm', 'lhand', 'rhand'), 4),
-    **dict.fromkeys(('luleg', 'ruleg'), 5),
-    **dict.fromkeys(('llleg', 'rlleg', 'lfoot', 'rfoot'), 6),
+    name: class_id
+    for names, class_id in (
+        (('head', 'hair', 'leye', 'reye', 'lear', 'rear', 'lebrow', 'rebrow', 'nose',
+          'mouth'), 1),
+        (('torso', 'neck'), 2),
+        (('luarm', 'ruarm'), 3),
+        (('llarm', 'rlarm', 'lhand', 'rhand'), 4),
+        (('luleg', 'ruleg'), 5),
+        (('llleg', 'rlleg', 'lfoot', 'rfoot'), 6),
+    )
+    for name in names
 }
 
 
@@ -76,8 +80,7 @@ def main() -> None:
     os.makedirs(args.out_dir, exist_ok=True)
     for img_id in ids:
         label = convert_mat(osp.join(args.ann_dir, img_id + '.mat'))
-        Image.fromarray(label, mode='L').save(
-            osp.join(args.out_dir, img_id + '.png'))
+        Image.fromarray(label, mode='L').save(osp.join(args.out_dir, img_id + '.png'))
     print(f'wrote {len(ids)} labels to {args.out_dir}')
 
 

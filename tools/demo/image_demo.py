@@ -46,10 +46,10 @@ def parse_args() -> argparse.Namespace:
         metavar=('X1', 'Y1', 'X2', 'Y2'),
         help='person box for top-down pose models (default: the whole image)')
     parser.add_argument('--device', default='cpu', help='e.g. cpu, cuda:0')
-    parser.add_argument('--alpha', type=float, default=0.5,
-                        help='opacity of the parsing colours')
-    parser.add_argument('--kpt-thr', type=float, default=0.3,
-                        help='keypoint score threshold')
+    parser.add_argument(
+        '--alpha', type=float, default=0.5, help='opacity of the parsing colours')
+    parser.add_argument(
+        '--kpt-thr', type=float, default=0.3, help='keypoint score threshold')
     parser.add_argument(
         '--trust-checkpoint',
         action='store_true',
@@ -71,14 +71,12 @@ def main() -> None:
         'image_demo', alpha=args.alpha, kpt_thr=args.kpt_thr)
     visualizer.dataset_meta = model.dataset_meta
     image = mmcv.imread(args.img, channel_order='rgb')
-    mmcv.imwrite(
-        visualizer.draw_human(image, result)[..., ::-1], args.out_file)
+    mmcv.imwrite(visualizer.draw_human(image, result)[..., ::-1], args.out_file)
     print(f'wrote {args.out_file}')
     if args.show_relation is not None:
         stem, _ = osp.splitext(args.out_file)
         out = f'{stem}_relation.png'
-        drawn = visualizer.draw_relation(image, result.relation,
-                                         args.show_relation)
+        drawn = visualizer.draw_relation(image, result.relation, args.show_relation)
         mmcv.imwrite(drawn[..., ::-1], out)
         print(f'wrote {out}')
 

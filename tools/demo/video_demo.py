@@ -18,25 +18,27 @@ from mmhtc.apis import HumanInferencer, trust_local_checkpoints
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('inputs',
-                        help='video file, webcam:<id>, image or image folder')
+    parser.add_argument('inputs', help='video file, webcam:<id>, image or image folder')
     parser.add_argument('model', help='config file or model name')
     parser.add_argument('--weights', help='checkpoint file')
-    parser.add_argument('--out-dir', required=True,
-                        help='folder of the visualizations and predictions')
-    parser.add_argument('--no-predictions', action='store_true',
-                        help='write the visualizations only')
-    parser.add_argument('--show', action='store_true',
-                        help='also show each frame in a window')
-    parser.add_argument('--batch-size', type=int, default=1,
-                        help='frames per model call')
+    parser.add_argument(
+        '--out-dir', required=True, help='folder of the visualizations and predictions')
+    parser.add_argument(
+        '--no-predictions', action='store_true', help='write the visualizations only')
+    parser.add_argument(
+        '--show', action='store_true', help='also show each frame in a window')
+    parser.add_argument(
+        '--batch-size', type=int, default=1, help='frames per model call')
     parser.add_argument('--device', help='e.g. cpu, cuda:0 (default: any)')
-    parser.add_argument('--alpha', type=float, default=0.5,
-                        help='opacity of the parsing colours')
-    parser.add_argument('--kpt-thr', type=float, default=0.3,
-                        help='keypoint score threshold')
-    parser.add_argument('--edge-thr', type=float, default=0.5,
-                        help='edge probability above which a pixel is drawn')
+    parser.add_argument(
+        '--alpha', type=float, default=0.5, help='opacity of the parsing colours')
+    parser.add_argument(
+        '--kpt-thr', type=float, default=0.3, help='keypoint score threshold')
+    parser.add_argument(
+        '--edge-thr',
+        type=float,
+        default=0.5,
+        help='edge probability above which a pixel is drawn')
     parser.add_argument(
         '--trust-checkpoint',
         action='store_true',
@@ -53,8 +55,7 @@ def main() -> None:
         args.inputs,
         batch_size=args.batch_size,
         out_dir=args.out_dir,
-        pred_out_dir='' if args.no_predictions else
-        f'{args.out_dir}/predictions',
+        pred_out_dir='' if args.no_predictions else f'{args.out_dir}/predictions',
         show=args.show,
         wait_time=0.001,
         alpha=args.alpha,

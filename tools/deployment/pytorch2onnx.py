@@ -65,8 +65,7 @@ class HTCorrMExport(nn.Module):
 
     def forward(self, inputs: Tensor) -> Tuple[Tensor, ...]:
         """Images (B, 3, H, W) -> the outputs named ``output_names``."""
-        main, outputs = self.head.forward_outputs(
-            self.model.extract_feat(inputs))
+        main, outputs = self.head.forward_outputs(self.model.extract_feat(inputs))
         predictions = outputs['predictions']
         return (main, ) + tuple(predictions[t] for t in self.output_names[1:])
 
@@ -81,8 +80,8 @@ class NPPNetExport(nn.Module):
         self.model = model
 
     def forward(self, inputs: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
-        """Images (B, 3, H, W) -> parsing (B, Q, h, w), pose (B, J, h, w) and
-        edge logit (B, 1, h, w), at 1/4 of the input."""
+        """Images (B, 3, H, W) -> parsing (B, Q, h, w), pose (B, J, h, w) and edge logit
+        (B, 1, h, w), at 1/4 of the input."""
         out = self.model.network(inputs)
         last = out.get('final', out['initial'])
         edge = last.get('edge', out['initial']['edge'])
@@ -90,8 +89,8 @@ class NPPNetExport(nn.Module):
 
 
 def _upsample_by_scale(self: Upsample, x: Tensor) -> Tensor:
-    """mmseg's ``Upsample`` resizing by its scale factor, not by sizes computed
-    in Python (which tracing turns into constants)."""
+    """Mmseg's ``Upsample`` resizing by its scale factor, not by sizes computed in
+    Python (which tracing turns into constants)."""
     if self.size:
         return resize(x, self.size, None, self.mode, self.align_corners)
     return resize(x, None, self.scale_factor, self.mode, self.align_corners)
@@ -131,8 +130,7 @@ def export(model: nn.Module,
            dynamic: bool = False,
            opset: int = MIN_OPSET,
            batch: int = 1) -> List[str]:
-    """Export ``model``'s network forward on a (batch, 3, H, W) input to
-    ``out``.
+    """Export ``model``'s network forward on a (batch, 3, H, W) input to ``out``.
 
     Returns:
         The output names, in the graph's order.
@@ -167,16 +165,20 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--out', required=True, help='the .onnx file')
     parser.add_argument(
-        '--shape', type=int, nargs=2, default=[384, 384],
+        '--shape',
+        type=int,
+        nargs=2,
+        default=[384, 384],
         help='input H W of the traced graph')
     parser.add_argument(
-        '--dynamic', action='store_true',
-        help='dynamic batch, height and width')
-    parser.add_argument('--opset', type=int, default=MIN_OPSET,
-                        help=f'ONNX opset (>= {MIN_OPSET})')
+        '--dynamic', action='store_true', help='dynamic batch, height and width')
+    parser.add_argument(
+        '--opset', type=int, default=MIN_OPSET, help=f'ONNX opset (>= {MIN_OPSET})')
     parser.add_argument('--device', default='cpu', help='cpu or cuda')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
         help='config overrides, as tools/test.py takes them')
     return parser.parse_args(argv)
 
@@ -184,10 +186,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 def main(argv: Optional[Sequence[str]] = None) -> List[str]:
     args = parse_args(argv)
     if not osp.isfile(args.checkpoint):
-        raise FileNotFoundError(
-            f'pytorch2onnx: no checkpoint file {args.checkpoint}')
-    model = init_model(args.config, args.checkpoint, device=args.device,
-                       cfg_options=args.cfg_options)
+        raise FileNotFoundError(f'pytorch2onnx: no checkpoint file {args.checkpoint}')
+    model = init_model(
+        args.config, args.checkpoint, device=args.device, cfg_options=args.cfg_options)
     names = export(model, args.out, args.shape, args.dynamic, args.opset)
     print(f'{args.out}: outputs {", ".join(names)} '
           f'({"dynamic" if args.dynamic else "fixed"} input '

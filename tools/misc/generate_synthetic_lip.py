@@ -18,10 +18,10 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Generate a synthetic dataset in the LIP layout')
     parser.add_argument('out_dir', help='output folder (the LIP data root)')
-    parser.add_argument('--num-train', type=int, default=300,
-                        help='number of training images')
-    parser.add_argument('--num-val', type=int, default=60,
-                        help='number of validation images')
+    parser.add_argument(
+        '--num-train', type=int, default=300, help='number of training images')
+    parser.add_argument(
+        '--num-val', type=int, default=60, help='number of validation images')
     parser.add_argument('--seed', type=int, default=0, help='random seed')
     return parser.parse_args()
 

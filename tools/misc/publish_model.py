@@ -59,8 +59,7 @@ def publish(in_file: str, out_file: str) -> str:
         raise KeyError(f'publish_model: {in_file} has no "state_dict"')
     state_dict = OrderedDict(
         (k, v.detach().cpu()) for k, v in checkpoint['state_dict'].items())
-    released = dict(
-        meta=plain(checkpoint.get('meta', {})), state_dict=state_dict)
+    released = dict(meta=plain(checkpoint.get('meta', {})), state_dict=state_dict)
     os.makedirs(osp.dirname(osp.abspath(out_file)), exist_ok=True)
     stem, suffix = osp.splitext(out_file)
     tmp_file = f'{stem}.tmp{suffix or ".pth"}'

@@ -79,8 +79,8 @@ RELEASE_HYBRID = ('parsing', 'edge', 'pose')
 RELEASE_BACKBONE = dict(stem_channels=128, contract_dilation=False)
 #: The config whose model holds the release's structure.
 DEFAULT_CONFIG = osp.join(
-    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs',
-    'htcorrm', 'htcorrm_r101-d16-corrpm_2xb4-180e_lip-384x384.py')
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs', 'htcorrm',
+    'htcorrm_r101-d16-corrpm_2xb4-180e_lip-384x384.py')
 #: Release layers without a counterpart (see the module docstring).
 DROPPED = ('edge_layer.conv4.', 'layer6.conv1.', 'layer6.conv2.')
 #: The epsilon of the release's InPlace-ABN, added to the absolute scale.
@@ -94,9 +94,9 @@ CORE = 'decode_head.core.'
 def _rename_table() -> List[Tuple[str, str]]:
     """(release prefix, mmhtc prefix) pairs of the one-to-one renamings."""
     parsing = CORE + 'encoders.parsing.'
-    table = [(f'{conv}.', f'backbone.stem.{i}.') for conv, i in (
-        ('conv1', 0), ('bn1', 1), ('conv2', 3), ('bn2', 4), ('conv3', 6),
-        ('bn3', 7))]
+    table = [(f'{conv}.', f'backbone.stem.{i}.')
+             for conv, i in (('conv1', 0), ('bn1', 1), ('conv2', 3), ('bn2', 4),
+                             ('conv3', 6), ('bn3', 7))]
     table += [(f'layer{i}.', f'backbone.layer{i}.') for i in range(1, 5)]
     table += [('layer5.conv1.1.', parsing + 'image_pool.1.conv.'),
               ('layer5.conv1.2.', parsing + 'image_pool.1.bn.')]
@@ -120,17 +120,15 @@ def _rename_table() -> List[Tuple[str, str]]:
                   (f'edge_layer.conv{i + 1}.1.', lateral + 'bn.')]
     table += [('edge_layer.conv6.', CORE + 'encoders.edge.fuse.')]
     hnl = CORE + 'hnl.'
-    table += [('conv_fuse.1.', hnl + 'hybrid.bn.'),
-              ('nl_SEP.theta.', hnl + 'query.'),
+    table += [('conv_fuse.1.', hnl + 'hybrid.bn.'), ('nl_SEP.theta.', hnl + 'query.'),
               ('nl_SEP.phi.0.', hnl + 'key.'), ('nl_SEP.g.0.', hnl + 'value.'),
-              ('nl_SEP.W.1.', hnl + 'out.bn.'),
-              ('out_layer.', HEAD + 'conv_seg.')]
+              ('nl_SEP.W.1.', hnl + 'out.bn.'), ('out_layer.', HEAD + 'conv_seg.')]
     return table
 
 
-def convert(release: Dict[str, Tensor],
-            hybrid: Sequence[str] = ('parsing', 'pose', 'edge')
-            ) -> Dict[str, Tensor]:
+def convert(
+    release: Dict[str, Tensor], hybrid: Sequence[str] = ('parsing', 'pose', 'edge')
+) -> Dict[str, Tensor]:
     """Map a CorrPM state dict onto mmhtc's parsing-main HTCorrM.
 
     Args:
@@ -146,8 +144,8 @@ def convert(release: Dict[str, Tensor],
     if sorted(hybrid) != sorted(RELEASE_HYBRID):
         raise ValueError(f'corrpm_to_mmhtc: the hybrid must hold parsing, edge '
                          f'and pose once each, got {tuple(hybrid)}')
-    release = OrderedDict((k[len('module.'):] if k.startswith('module.') else
-                           k, v) for k, v in release.items())
+    release = OrderedDict((k[len('module.'):] if k.startswith('module.') else k, v)
+                          for k, v in release.items())
     table = _rename_table()
     special = ('edge_layer.conv5.', 'conv_fuse.0.', 'nl_SEP.W.0.')
     converted = OrderedDict()
@@ -165,10 +163,12 @@ def convert(release: Dict[str, Tensor],
 
 
 def _abn_scale(key: str, value: Tensor) -> Tensor:
-    """InPlace-ABN's scale as BN's weight: ``|weight| + eps``; other tensors as
-    they are. Norm weights are the release's only one-dimensional weights."""
-    if (key.endswith('.weight') and value.dim() == 1
-            and not key.startswith(PLAIN_BN)):
+    """InPlace-ABN's scale as BN's weight: ``|weight| + eps``; other tensors as they
+    are.
+
+    Norm weights are the release's only one-dimensional weights.
+    """
+    if (key.endswith('.weight') and value.dim() == 1 and not key.startswith(PLAIN_BN)):
         return value.abs() + ABN_EPS
     return value
 
@@ -190,8 +190,7 @@ def _convert_special(release: Dict[str, Tensor], converted: Dict[str, Tensor],
     chunks = dict(zip(RELEASE_HYBRID, fuse.chunk(len(RELEASE_HYBRID), dim=1)))
     converted[CORE + 'hnl.hybrid.conv.weight'] = torch.cat(
         [chunks[task] for task in hybrid], dim=1)
-    converted[CORE + 'hnl.out.conv.weight'] = _get(release,
-                                                    'nl_SEP.W.0.weight')
+    converted[CORE + 'hnl.out.conv.weight'] = _get(release, 'nl_SEP.W.0.weight')
     mean = CORE + 'hnl.out.bn.running_mean'
     if mean not in converted:
         raise KeyError('corrpm_to_mmhtc: the release has no '
@@ -255,9 +254,7 @@ def main() -> None:
     os.makedirs(osp.dirname(osp.abspath(args.dst)), exist_ok=True)
     torch.save(
         dict(
-            meta=dict(
-                source='CorrPM release',
-                config=osp.basename(args.config)),
+            meta=dict(source='CorrPM release', config=osp.basename(args.config)),
             state_dict=state_dict), args.dst)
     print(f'wrote {args.dst}: {len(state_dict)} tensors, every key of '
           f'{osp.basename(args.config)} set')

@@ -59,36 +59,41 @@ from torch import Tensor, nn
 
 #: The config whose model holds the release's structure.
 DEFAULT_CONFIG = osp.join(
-    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs',
-    'nppnet', 'nppnet_c128-l16-release_4xb4-120e_lip-384x384.py')
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs', 'nppnet',
+    'nppnet_c128-l16-release_4xb4-120e_lip-384x384.py')
 #: Entries of a release training checkpoint that are not the network.
 DROPPED = ('epoch', 'optimizer', 'lr', 'perf_iou', 'perf_pck', 'cri1', 'cri2')
 #: mmhtc's loss weights, which start at 0 (not in the release's network).
 LOSS_WEIGHTS = 'weighting.log_vars.'
 BRANCH_SUFFIX = dict(pose=1, parsing=2)
-INTERACTION_MODULES = dict(task1='_ops1', task2='_ops2', task3='up_ops1',
-                           task4='up_ops2')
-HIGH_LEVEL_MODULES = dict(pose='pose_layer', pose_aux='pose_auxlayer',
-                          parsing='par_layer', edge='edge_layer')
-HEAD_MODULES = dict(pose='pose_head', pose_aux='pose_auxnet',
-                    parsing='par_head', edge='edge_head')
+INTERACTION_MODULES = dict(
+    task1='_ops1', task2='_ops2', task3='up_ops1', task4='up_ops2')
+HIGH_LEVEL_MODULES = dict(
+    pose='pose_layer', pose_aux='pose_auxlayer', parsing='par_layer', edge='edge_layer')
+HEAD_MODULES = dict(
+    pose='pose_head', pose_aux='pose_auxnet', parsing='par_head', edge='edge_head')
 FUSION_MODULES = dict(pose='pose_net', par='par_net')
 #: mmhtc stem index -> (release stem offset, index inside it).
-STEM = {'stem.0': (0, 0), 'stem.1': (0, 1), 'stem.3': (1, 0), 'stem.4': (1, 1),
-        'stem_s1.0': (2, 0), 'stem_s1.1': (2, 1)}
+STEM = {
+    'stem.0': (0, 0),
+    'stem.1': (0, 1),
+    'stem.3': (1, 0),
+    'stem.4': (1, 1),
+    'stem_s1.0': (2, 0),
+    'stem_s1.1': (2, 1)
+}
 
 
 def _op_renames(op: nn.Module) -> List[Tuple[str, str]]:
     """(mmhtc prefix, release prefix) pairs inside one operation."""
-    from mmhtc.models.nas.operations import (DilatedConv, MaxPoolBN,
-                                             PooledConv, ReLUConvBN, SEConnect)
+    from mmhtc.models.nas.operations import (DilatedConv, MaxPoolBN, PooledConv,
+                                             ReLUConvBN, SEConnect)
     if isinstance(op, (ReLUConvBN, DilatedConv)):
         return [('', 'net.')]
     if isinstance(op, MaxPoolBN):
         return [('1.', 'bn.')]
     if isinstance(op, SEConnect):
-        return [('excite.1.', 'conv1.'), ('excite.3.', 'conv2.'),
-                ('bn.', 'bn.')]
+        return [('excite.1.', 'conv1.'), ('excite.3.', 'conv2.'), ('bn.', 'bn.')]
     if isinstance(op, PooledConv):
         return [('conv.1.', 'net.2.'), ('conv.2.', 'net.3.')]
     return [('', '')]
@@ -125,27 +130,24 @@ def _release_key(key: str, modules: Dict[str, nn.Module]) -> str:
         pre = modules[f'branches.{b}.cells.{i}.pre{p}']
         return (f'cells{BRANCH_SUFFIX[b]}.{i}.preprocess{p}.' +
                 _in_op(pre, rest, False))
-    m = re.fullmatch(r'branches\.(\w+)\.cells\.(\d+)\.cell\.ops\.(\d+)\.(.+)',
-                     key)
+    m = re.fullmatch(r'branches\.(\w+)\.cells\.(\d+)\.cell\.ops\.(\d+)\.(.+)', key)
     if m:
         b, i, k, rest = m.groups()
         op = modules[f'branches.{b}.cells.{i}.cell.ops.{k}']
-        return f'cells{BRANCH_SUFFIX[b]}.{i}._ops.{k}.' + _in_op(
-            op, rest, False)
+        return f'cells{BRANCH_SUFFIX[b]}.{i}._ops.{k}.' + _in_op(op, rest, False)
     m = re.fullmatch(r'branches\.(\w+)\.decoder\.(\d+)\.pre([01])\.(.+)', key)
     if m:
         b, t, p, rest = m.groups()
         return f'upsamples{BRANCH_SUFFIX[b]}.{t}.preprocess{p}.net.{rest}'
-    m = re.fullmatch(
-        r'branches\.(\w+)\.decoder\.(\d+)\.cell\.ops\.(\d+)\.(.+)', key)
+    m = re.fullmatch(r'branches\.(\w+)\.decoder\.(\d+)\.cell\.ops\.(\d+)\.(.+)', key)
     if m:
         b, t, k, rest = m.groups()
         cell = modules[f'branches.{b}.decoder.{t}.cell']
         wrapped = cell.edges[int(k)][1] == 0
         return f'upsamples{BRANCH_SUFFIX[b]}.{t}._ops.{k}.' + _in_op(
             cell.ops[int(k)], rest, wrapped)
-    m = re.fullmatch(
-        r'interactions\.(task\d)\.nodes\.(\d+)\.(\d+)\.(op|project)\.(.+)', key)
+    m = re.fullmatch(r'interactions\.(task\d)\.nodes\.(\d+)\.(\d+)\.(op|project)\.(.+)',
+                     key)
     if m:
         task, t, e, part, rest = m.groups()
         interaction = modules[f'interactions.{task}']
@@ -166,33 +168,30 @@ def _release_key(key: str, modules: Dict[str, nn.Module]) -> str:
     if m:
         l, cell, i, rest = m.groups()
         return f'{FUSION_MODULES[cell]}.{l}.preprocess{i}.net.{rest}'
-    m = re.fullmatch(r'fusion\.layers\.(\d+)\.(\w+)\.cell\.ops\.(\d+)\.(.+)',
-                     key)
+    m = re.fullmatch(r'fusion\.layers\.(\d+)\.(\w+)\.cell\.ops\.(\d+)\.(.+)', key)
     if m:
         l, cell, k, rest = m.groups()
         op = modules[f'fusion.layers.{l}.{cell}.cell.ops.{k}']
-        return f'{FUSION_MODULES[cell]}.{l}._ops.{k}.' + _in_op(
-            op, rest, False)
+        return f'{FUSION_MODULES[cell]}.{l}._ops.{k}.' + _in_op(op, rest, False)
     raise KeyError(f'npp_to_mmhtc: {key} has no counterpart in the release')
 
 
 def network_state_dict(checkpoint: Dict) -> Dict[str, Tensor]:
-    """The release network's state dict in a checkpoint of
-    ``augment_lip_sync.py`` or a plain state dict, without ``module.``."""
+    """The release network's state dict in a checkpoint of ``augment_lip_sync.py`` or a
+    plain state dict, without ``module.``."""
     if 'best_state_dict' in checkpoint:
         state = checkpoint['best_state_dict']
     elif 'state_dict' in checkpoint:
         state = checkpoint['state_dict']
     else:
         state = checkpoint
-    return OrderedDict((k[len('module.'):] if k.startswith('module.') else k,
-                        v) for k, v in state.items()
-                       if k not in DROPPED)
+    return OrderedDict((k[len('module.'):] if k.startswith('module.') else k, v)
+                       for k, v in state.items() if k not in DROPPED)
 
 
 def convert(release: Dict[str, Tensor], model: nn.Module) -> Dict[str, Tensor]:
-    """Map the release network's state dict onto ``model`` (an ``NPPNet`` of
-    the release's structure), strictly.
+    """Map the release network's state dict onto ``model`` (an ``NPPNet`` of the
+    release's structure), strictly.
 
     Returns:
         ``model``'s full state dict.
@@ -262,9 +261,7 @@ def main() -> None:
     os.makedirs(osp.dirname(osp.abspath(args.dst)), exist_ok=True)
     torch.save(
         dict(
-            meta=dict(
-                source='NPPNet release',
-                config=osp.basename(args.config)),
+            meta=dict(source='NPPNet release', config=osp.basename(args.config)),
             state_dict=state_dict), args.dst)
     print(f'wrote {args.dst}: {len(state_dict)} tensors, every key of '
           f'{osp.basename(args.config)} set')

@@ -20,6 +20,5 @@ val_dataloader = dict(
         ann_file='Validation/val_id.txt',
         pose_file='Validation/pose_coco.json',
         data_prefix=dict(
-            img_path='Validation/Images',
-            seg_map_path='Validation/Category_ids')))
+            img_path='Validation/Images', seg_map_path='Validation/Category_ids')))
 test_dataloader = val_dataloader

@@ -37,10 +37,12 @@ tta_pipeline = [
         transforms=[[
             dict(type='Resize', scale_factor=r, keep_ratio=True)
             for r in (0.75, 1.0, 1.25)
-        ], [
-            dict(type='RandomFlip', prob=0., direction='horizontal'),
-            dict(type='RandomFlip', prob=1., direction='horizontal')
-        ], [dict(type='LoadHumanAnnotations')], [dict(type='PackHumanSegInputs')]])
+        ],
+                    [
+                        dict(type='RandomFlip', prob=0., direction='horizontal'),
+                        dict(type='RandomFlip', prob=1., direction='horizontal')
+                    ], [dict(type='LoadHumanAnnotations')],
+                    [dict(type='PackHumanSegInputs')]])
 ]
 train_dataloader = dict(
     batch_size=4,

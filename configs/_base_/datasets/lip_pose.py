@@ -3,8 +3,7 @@
 # sigma 2). Parsing and edge maps are warped with the image as auxiliary targets.
 dataset_type = 'LIPHumanDataset'
 data_root = 'data/lip'
-codec = dict(
-    type='MSRAHeatmap', input_size=(256, 256), heatmap_size=(64, 64), sigma=2)
+codec = dict(type='MSRAHeatmap', input_size=(256, 256), heatmap_size=(64, 64), sigma=2)
 train_pipeline = [
     dict(type='LoadImage'),
     dict(type='LoadHumanAnnotations'),

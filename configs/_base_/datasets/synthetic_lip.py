@@ -34,10 +34,8 @@ test_pipeline = [
 train_dataloader = dict(
     batch_size=8,
     num_workers=2,
-    dataset=dict(
-        type=dataset_type, data_root=data_root, pipeline=train_pipeline))
+    dataset=dict(type=dataset_type, data_root=data_root, pipeline=train_pipeline))
 val_dataloader = dict(
     num_workers=2,
-    dataset=dict(
-        type=dataset_type, data_root=data_root, pipeline=test_pipeline))
+    dataset=dict(type=dataset_type, data_root=data_root, pipeline=test_pipeline))
 test_dataloader = val_dataloader

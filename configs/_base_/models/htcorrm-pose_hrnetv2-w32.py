@@ -56,10 +56,7 @@ model = dict(
         out_channels=16,
         loss=dict(type='KeypointMSELoss', use_target_weight=True),
         decoder=dict(
-            type='MSRAHeatmap',
-            input_size=(256, 256),
-            heatmap_size=(64, 64),
-            sigma=2),
+            type='MSRAHeatmap', input_size=(256, 256), heatmap_size=(64, 64), sigma=2),
         core=dict(
             num_classes=20,
             encoders=dict(

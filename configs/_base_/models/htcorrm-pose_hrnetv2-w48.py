@@ -11,17 +11,15 @@ model = dict(
             stage2=dict(num_channels=branches[:2]),
             stage3=dict(num_channels=branches[:3]),
             stage4=dict(num_channels=branches)),
-        init_cfg=dict(
-            checkpoint='https://download.openmmlab.com/mmpose/'
-            'pretrain_models/hrnet_w48-8ef0771d.pth')),
+        init_cfg=dict(checkpoint='https://download.openmmlab.com/mmpose/'
+                      'pretrain_models/hrnet_w48-8ef0771d.pth')),
     head=dict(
         in_channels=branches[0],
         core=dict(
             encoders=dict(
                 pose=dict(in_channels=branches[0], mid_channels=branches[0]),
                 parsing=dict(
-                    in_channels=(branches[0], stage1),
-                    aspp_channels=branches[0]),
+                    in_channels=(branches[0], stage1), aspp_channels=branches[0]),
                 edge=dict(
                     in_channels=(stage1, branches[0], branches[0]),
                     mid_channels=branches[0])),

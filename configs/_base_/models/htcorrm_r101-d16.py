@@ -49,9 +49,7 @@ model = dict(
                     in_index=(3, 0),
                     norm_cfg=norm_cfg),
                 pose=dict(
-                    type='PoseEncoder',
-                    in_channels=2048,
-                    in_index=3,
+                    type='PoseEncoder', in_channels=2048, in_index=3,
                     norm_cfg=norm_cfg),
                 edge=dict(
                     type='EdgeEncoder',

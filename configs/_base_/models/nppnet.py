@@ -31,8 +31,5 @@ model = dict(
     loss_edge=dict(type='BalancedEdgeLoss'),
     aux_sigma=2.0,
     pose_decoder=dict(
-        type='MSRAHeatmap',
-        input_size=(384, 384),
-        heatmap_size=(96, 96),
-        sigma=2),
+        type='MSRAHeatmap', input_size=(384, 384), heatmap_size=(96, 96), sigma=2),
     test_cfg=dict(scales=(0.5, 0.75, 1.0, 1.25, 1.5), flip=True))

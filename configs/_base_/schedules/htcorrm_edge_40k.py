@@ -7,10 +7,7 @@ optim_wrapper = dict(
     optimizer=dict(type='SGD', lr=1e-6, momentum=0.9, weight_decay=2e-4))
 param_scheduler = [
     dict(
-        type='MultiStepLR',
-        milestones=[10000, 20000, 30000],
-        gamma=0.1,
-        by_epoch=False)
+        type='MultiStepLR', milestones=[10000, 20000, 30000], gamma=0.1, by_epoch=False)
 ]
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=40000, val_interval=4000)
 val_cfg = dict(type='ValLoop')

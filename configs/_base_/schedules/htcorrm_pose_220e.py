@@ -4,9 +4,7 @@
 _base_ = ['mmpose::_base_/default_runtime.py']
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-3))
 param_scheduler = [
-    dict(
-        type='LinearLR', begin=0, end=500, start_factor=0.001,
-        by_epoch=False),
+    dict(type='LinearLR', begin=0, end=500, start_factor=0.001, by_epoch=False),
     dict(
         type='MultiStepLR',
         begin=0,
@@ -19,8 +17,7 @@ train_cfg = dict(by_epoch=True, max_epochs=220, val_interval=10)
 val_cfg = dict()
 test_cfg = dict()
 default_hooks = dict(
-    checkpoint=dict(
-        type='AtomicCheckpointHook', save_best='auto', rule='greater'))
+    checkpoint=dict(type='AtomicCheckpointHook', save_best='auto', rule='greater'))
 # NaNGuardHook stops at a non-finite loss (naming the term and iteration);
 # NumClassesCheckHook stops before the first iteration when the model's classes or
 # keypoints disagree with the dataset's; StepSeedHook seeds the RNGs from the

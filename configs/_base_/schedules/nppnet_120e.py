@@ -1,8 +1,7 @@
 # NPPNet retraining (Sec. 4.2): Adam, lr 1e-3, divided by 10 at epochs 85 and 105,
 # 120 epochs. On top of mmseg's default runtime.
 _base_ = ['mmseg::_base_/default_runtime.py']
-optim_wrapper = dict(
-    type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-3))
+optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-3))
 param_scheduler = [
     dict(type='MultiStepLR', milestones=[85, 105], gamma=0.1, by_epoch=True)
 ]

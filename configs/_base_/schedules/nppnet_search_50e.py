@@ -13,8 +13,7 @@ optim_wrapper = dict(
     constructor='SearchOptimWrapperConstructor',
     architecture=dict(optimizer=dict(type='Adam', lr=1e-3)),
     mutator=dict(
-        optimizer=dict(
-            type='Adam', lr=1e-3, betas=(0.5, 0.999), weight_decay=1e-3)))
+        optimizer=dict(type='Adam', lr=1e-3, betas=(0.5, 0.999), weight_decay=1e-3)))
 param_scheduler = [
     dict(type='MultiStepLR', milestones=[35, 45], gamma=0.1, by_epoch=True)
 ]

@@ -6,7 +6,7 @@ from ...registry import TRANSFORMS, register_into
 
 @register_into(*TRANSFORMS)
 class GenerateHumanEdge(GenerateEdge):
-    """mmseg's ``GenerateEdge`` on the parsing map's own grid.
+    """Mmseg's ``GenerateEdge`` on the parsing map's own grid.
 
     A pixel is an edge where its class differs from a neighbour's (pixels next to
     ``ignore_index`` excepted), dilated to ``edge_width``. mmseg's transform sizes the

@@ -20,32 +20,30 @@ from ...registry import TRANSFORMS, register_into
 
 def pack_seg_targets(results: dict, data_sample: BaseDataElement) -> None:
     """Attach the parsing and edge maps as mmseg's ``PackSegInputs`` does."""
-    for key, field in (('gt_seg_map', 'gt_sem_seg'), ('gt_edge_map',
-                                                      'gt_edge_map')):
+    for key, field in (('gt_seg_map', 'gt_sem_seg'), ('gt_edge_map', 'gt_edge_map')):
         if key in results:
             data = torch.from_numpy(results[key][None].astype(np.int64))
             data_sample.set_field(PixelData(data=data), field)
 
 
 def pack_pose_targets(results: dict, data_sample: BaseDataElement) -> None:
-    """Attach persons, keypoint weights and heatmaps as mmpose's
-    ``PackPoseInputs`` does (its mapping tables, single-level targets)."""
+    """Attach persons, keypoint weights and heatmaps as mmpose's ``PackPoseInputs`` does
+    (its mapping tables, single-level targets)."""
     instances = InstanceData()
-    for key, field in results.get(
-            'instance_mapping_table',
-            PackPoseInputs.instance_mapping_table).items():
+    for key, field in results.get('instance_mapping_table',
+                                  PackPoseInputs.instance_mapping_table).items():
         if key in results:
             instances.set_field(results[key], field)
     data_sample.gt_instances = instances
     labels = InstanceData()
-    for key, field in results.get(
-            'label_mapping_table', PackPoseInputs.label_mapping_table).items():
+    for key, field in results.get('label_mapping_table',
+                                  PackPoseInputs.label_mapping_table).items():
         if key in results:
             labels.set_field(results[key], field)
     data_sample.gt_instance_labels = labels.to_tensor()
     fields = PixelData()
-    for key, field in results.get(
-            'field_mapping_table', PackPoseInputs.field_mapping_table).items():
+    for key, field in results.get('field_mapping_table',
+                                  PackPoseInputs.field_mapping_table).items():
         if key in results:
             fields.set_field(results[key], field)
     if fields:
@@ -54,8 +52,8 @@ def pack_pose_targets(results: dict, data_sample: BaseDataElement) -> None:
 
 @register_into(*TRANSFORMS)
 class PackHumanSegInputs(PackSegInputs):
-    """mmseg's ``PackSegInputs`` plus the persons and heatmaps (parsing or edge as
-    the main task).
+    """Mmseg's ``PackSegInputs`` plus the persons and heatmaps (parsing or edge as the
+    main task).
 
     Produces a ``SegDataSample`` with ``gt_sem_seg`` and ``gt_edge_map`` as mmseg
     packs them and the pose targets under mmpose's names (see the module).
@@ -67,11 +65,11 @@ class PackHumanSegInputs(PackSegInputs):
     """
 
     def __init__(self,
-                 meta_keys=('img_path', 'seg_map_path', 'ori_shape',
-                            'img_shape', 'pad_shape', 'scale_factor', 'flip',
-                            'flip_direction', 'reduce_zero_label', 'input_size',
-                            'input_center', 'input_scale', 'flip_indices',
-                            'class_flip_pairs', 'canvas_matrix')):
+                 meta_keys=('img_path', 'seg_map_path', 'ori_shape', 'img_shape',
+                            'pad_shape', 'scale_factor', 'flip', 'flip_direction',
+                            'reduce_zero_label', 'input_size', 'input_center',
+                            'input_scale', 'flip_indices', 'class_flip_pairs',
+                            'canvas_matrix')):
         super().__init__(meta_keys=meta_keys)
 
     def transform(self, results: dict) -> dict:
@@ -83,7 +81,7 @@ class PackHumanSegInputs(PackSegInputs):
 
 @register_into(*TRANSFORMS)
 class PackHumanPoseInputs(PackPoseInputs):
-    """mmpose's ``PackPoseInputs`` plus the parsing and edge maps (pose as the main
+    """Mmpose's ``PackPoseInputs`` plus the parsing and edge maps (pose as the main
     task).
 
     Produces a ``PoseDataSample`` as mmpose packs it, with ``gt_sem_seg`` and

@@ -55,8 +55,7 @@ class JointRandomFlip(BaseTransform):
         for key in results.get('seg_fields', []):
             flipped = results[key][:, ::-1]
             if key == 'gt_seg_map':
-                flipped = swap_labels(flipped,
-                                      results.get('class_flip_pairs', ()))
+                flipped = swap_labels(flipped, results.get('class_flip_pairs', ()))
             results[key] = np.ascontiguousarray(flipped)
         if results.get('keypoints') is not None:
             results['keypoints'], results['keypoints_visible'] = flip_keypoints(
@@ -65,8 +64,7 @@ class JointRandomFlip(BaseTransform):
         if 'bbox' in results:
             results['bbox'] = flip_bbox(results['bbox'], (w, h), 'xyxy')
         if 'bbox_center' in results:
-            results['bbox_center'] = flip_bbox(results['bbox_center'], (w, h),
-                                               'center')
+            results['bbox_center'] = flip_bbox(results['bbox_center'], (w, h), 'center')
         return results
 
     def __repr__(self) -> str:
@@ -185,8 +183,8 @@ class JointRandomAffine(BaseTransform):
                 borderValue=self.seg_pad_val)
         if results.get('keypoints') is not None:
             results['transformed_keypoints'] = (
-                results['keypoints'] @ warp_mat[:, :2].T +
-                warp_mat[:, 2]).astype(np.float32)
+                results['keypoints'] @ warp_mat[:, :2].T + warp_mat[:, 2]).astype(
+                    np.float32)
         if 'bbox_scale' in results:
             results['bbox_scale'] = size[None]
         results.update(
@@ -240,8 +238,12 @@ class WarpToCanvas(BaseTransform):
             np.array([(w - 1) / 2, (h - 1) / 2], dtype=np.float32),
             np.array([box_w, box_h], dtype=np.float32), 0, self.size)
         results['img'] = cv2.warpAffine(
-            results['img'], matrix, self.size, flags=cv2.INTER_LINEAR,
-            borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+            results['img'],
+            matrix,
+            self.size,
+            flags=cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_CONSTANT,
+            borderValue=0)
         results['img_shape'] = (canvas_h, canvas_w)
         results['canvas_matrix'] = matrix
         return results

@@ -33,8 +33,7 @@ class LoadHumanAnnotations(LoadAnnotations):
                  ignore_index: int = 255,
                  imdecode_backend: str = 'pillow',
                  backend_args=None) -> None:
-        super().__init__(
-            imdecode_backend=imdecode_backend, backend_args=backend_args)
+        super().__init__(imdecode_backend=imdecode_backend, backend_args=backend_args)
         self.ignore_index = ignore_index
 
     def transform(self, results: dict) -> dict:
@@ -57,8 +56,8 @@ class LoadHumanAnnotations(LoadAnnotations):
 
     def _check_sizes(self, results: dict) -> None:
         shape = tuple(results['ori_shape'][:2])
-        for key, path_key in (('gt_seg_map', 'seg_map_path'),
-                              ('gt_edge_map', 'edge_map_path')):
+        for key, path_key in (('gt_seg_map', 'seg_map_path'), ('gt_edge_map',
+                                                               'edge_map_path')):
             if key not in results:
                 continue
             if results[key].ndim != 2:

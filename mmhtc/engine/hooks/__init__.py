@@ -5,6 +5,6 @@ from .num_classes_check_hook import NumClassesCheckHook
 from .step_seed_hook import StepSeedHook
 
 __all__ = [
-    'AtomicCheckpointHook', 'DeriveGenotypeHook', 'NaNGuardHook',
-    'NumClassesCheckHook', 'StepSeedHook'
+    'AtomicCheckpointHook', 'DeriveGenotypeHook', 'NaNGuardHook', 'NumClassesCheckHook',
+    'StepSeedHook'
 ]

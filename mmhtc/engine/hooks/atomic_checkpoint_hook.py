@@ -42,7 +42,7 @@ def write_text_atomically(path: str, text: str) -> None:
 
 @register_into(*HOOKS)
 class AtomicCheckpointHook(CheckpointHook):
-    """mmengine's :class:`CheckpointHook` whose writes cannot be left half done.
+    """Mmengine's :class:`CheckpointHook` whose writes cannot be left half done.
 
     Every checkpoint ``iter_<k>.pth`` / ``epoch_<k>.pth`` is written to
     ``.<name>.tmp`` in the same folder, flushed to disk and renamed; only then is
@@ -55,8 +55,7 @@ class AtomicCheckpointHook(CheckpointHook):
     ``backend_args``) is mmengine's, not atomic.
     """
 
-    def _save_checkpoint_with_step(self, runner, step: int,
-                                   meta: dict) -> None:
+    def _save_checkpoint_with_step(self, runner, step: int, meta: dict) -> None:
         """Save checkpoint ``step``, drop outdated ones, move the pointer."""
         if not isinstance(self.file_backend, LocalBackend):
             super()._save_checkpoint_with_step(runner, step, meta)
@@ -84,26 +83,24 @@ class AtomicCheckpointHook(CheckpointHook):
             if outdated is not None and osp.isfile(outdated):
                 os.remove(outdated)
         except OSError as error:
-            raise OSError(
-                f'{type(self).__name__}: could not write checkpoint '
-                f'{self.last_ckpt} ({error}); the previous checkpoints and '
-                'last_checkpoint are unchanged') from error
+            raise OSError(f'{type(self).__name__}: could not write checkpoint '
+                          f'{self.last_ckpt} ({error}); the previous checkpoints and '
+                          'last_checkpoint are unchanged') from error
         finally:
             if osp.exists(tmp_path):
                 os.remove(tmp_path)
 
     def _forget_outdated(self, runner, step: int) -> Optional[str]:
         """Drop the checkpoint beyond ``max_keep_ckpts`` from the kept ones, as
-        :class:`CheckpointHook` does, and return its path; it is deleted once
-        checkpoint ``step`` is written, not before."""
+        :class:`CheckpointHook` does, and return its path; it is deleted once checkpoint
+        ``step`` is written, not before."""
         if self.max_keep_ckpts <= 0 or (self.keep_ckpt_ids
                                         and self.keep_ckpt_ids[-1] == step):
             return None
         outdated = None
         if len(self.keep_ckpt_ids) == self.max_keep_ckpts:
-            outdated = osp.join(
-                self.out_dir,
-                self.filename_tmpl.format(self.keep_ckpt_ids.popleft()))
+            outdated = osp.join(self.out_dir,
+                                self.filename_tmpl.format(self.keep_ckpt_ids.popleft()))
         self.keep_ckpt_ids.append(step)
         runner.message_hub.update_info('keep_ckpt_ids', list(self.keep_ckpt_ids))
         return outdated

@@ -12,9 +12,8 @@ from ...registry import HOOKS, register_into
 
 @register_into(*HOOKS)
 class DeriveGenotypeHook(Hook):
-    """Derives the searched parts' genotype (the DARTS rule for cells,
-    NPPNet's rule for interactions) and writes it as YAML into the work dir,
-    on the main process only.
+    """Derives the searched parts' genotype (the DARTS rule for cells, NPPNet's rule for
+    interactions) and writes it as YAML into the work dir, on the main process only.
 
     After every validation: ``genotype_<n>.yaml`` (n = iteration, or epoch with
     ``by_epoch``) and ``genotype_last.yaml``; when the validation's ``metric``
@@ -51,8 +50,7 @@ class DeriveGenotypeHook(Hook):
         self.rule = rule
 
     def _derive(self, runner) -> Optional[dict]:
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
+        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
         network = getattr(model, 'network', None)
         if network is None or not getattr(network, 'search', ()):
             return None
@@ -63,8 +61,8 @@ class DeriveGenotypeHook(Hook):
             return False
         score = float(metrics[self.metric])
         best = runner.message_hub.get_info(self.best_key)
-        if best is not None and (score <= best if self.rule == 'greater' else
-                                 score >= best):
+        if best is not None and (score <= best
+                                 if self.rule == 'greater' else score >= best):
             return False
         runner.message_hub.update_info(self.best_key, score)
         return True
@@ -88,8 +86,7 @@ class DeriveGenotypeHook(Hook):
         self._save(runner, genotype, *names)
 
     def after_train(self, runner) -> None:
-        """Write the final genotype (and, without a ranked validation, the
-        result)."""
+        """Write the final genotype (and, without a ranked validation, the result)."""
         genotype = self._derive(runner)
         if genotype is None:
             return

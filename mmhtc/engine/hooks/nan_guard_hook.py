@@ -50,11 +50,11 @@ class NaNGuardHook(Hook):
         self._scales: List[float] = []
         self._skipped_in_a_row = 0
 
-    def before_train_iter(self,
-                          runner,
-                          batch_idx: int,
-                          data_batch: Optional[Union[dict, tuple, list]] = None
-                          ) -> None:
+    def before_train_iter(
+            self,
+            runner,
+            batch_idx: int,
+            data_batch: Optional[Union[dict, tuple, list]] = None) -> None:
         """Note the loss scales of the mixed-precision optimizer wrappers."""
         self._scales = _loss_scales(runner.optim_wrapper)
 
@@ -66,8 +66,7 @@ class NaNGuardHook(Hook):
         """Check ``outputs`` (name -> scalar) of iteration ``runner.iter + 1``."""
         bad = {
             name: value
-            for name, value in (outputs or {}).items()
-            if not _finite(value)
+            for name, value in (outputs or {}).items() if not _finite(value)
         }
         if not bad:
             self._skipped_in_a_row = 0
@@ -77,15 +76,13 @@ class NaNGuardHook(Hook):
         where = (f'NaNGuardHook: non-finite loss at iteration {runner.iter + 1} '
                  f'(epoch {runner.epoch + 1}): {values}')
         scales = _loss_scales(runner.optim_wrapper)
-        if not any(after < before
-                   for before, after in zip(self._scales, scales)):
+        if not any(after < before for before, after in zip(self._scales, scales)):
             raise RuntimeError(where)
         self._skipped_in_a_row += 1
         broken = _non_finite_state(runner.model)
         if broken:
-            raise RuntimeError(
-                f'{where}; the loss scaler skipped the update, but '
-                f'{broken} became non-finite')
+            raise RuntimeError(f'{where}; the loss scaler skipped the update, but '
+                               f'{broken} became non-finite')
         if self._skipped_in_a_row > self.max_skipped_iters:
             raise RuntimeError(
                 f'{where}; {self._skipped_in_a_row} iterations in a row with a '
@@ -103,12 +100,12 @@ class NaNGuardHook(Hook):
 
 def _loss_scales(optim_wrapper) -> List[float]:
     """The scale of every dynamic loss scaler among the optimizer wrappers."""
-    wrappers = (optim_wrapper.values() if isinstance(
-        optim_wrapper, OptimWrapperDict) else [optim_wrapper])
+    wrappers = (
+        optim_wrapper.values()
+        if isinstance(optim_wrapper, OptimWrapperDict) else [optim_wrapper])
     return [
         wrapper.loss_scaler.get_scale() for wrapper in wrappers
-        if isinstance(wrapper, AmpOptimWrapper)
-        and wrapper._scale_update_param is None
+        if isinstance(wrapper, AmpOptimWrapper) and wrapper._scale_update_param is None
     ]
 
 

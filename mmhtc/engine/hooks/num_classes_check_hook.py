@@ -51,8 +51,7 @@ class NumClassesCheckHook(Hook):
 
     @staticmethod
     def _check(runner, dataset) -> None:
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
+        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
         metainfo = getattr(dataset, 'metainfo', None) or {}
         expected = dict(
             num_classes=len(metainfo['classes'])
@@ -73,12 +72,10 @@ def _outputs(model: nn.Module) -> Iterator[Tuple[str, int, str]]:
             if 'parsing' in module.encoders:
                 yield f'{path}.num_classes', module.num_classes, 'num_classes'
             if 'pose' in module.encoders:
-                yield (f'{path}.num_keypoints', module.num_keypoints,
-                       'num_keypoints')
+                yield (f'{path}.num_keypoints', module.num_keypoints, 'num_keypoints')
         elif isinstance(module, NPPNetwork):
             yield f'{path}.num_classes', module.num_classes, 'num_classes'
-            yield (f'{path}.num_keypoints', module.num_keypoints,
-                   'num_keypoints')
+            yield (f'{path}.num_keypoints', module.num_keypoints, 'num_keypoints')
         elif isinstance(module, BaseDecodeHead):
             core = getattr(module, 'core', None)
             if not (isinstance(core, HTCorrMCore) and core.main == 'edge'):

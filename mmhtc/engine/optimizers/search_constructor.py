@@ -11,10 +11,10 @@ from ...registry import OPTIM_WRAPPER_CONSTRUCTORS, register_into
 
 @register_into(*OPTIM_WRAPPER_CONSTRUCTORS)
 class SearchOptimWrapperConstructor:
-    """Builds an ``OptimWrapperDict`` with a ``mutator`` wrapper over the
-    model's architecture parameters (:class:`ArchitectureParameters`) and an
-    ``architecture`` wrapper over every other parameter (the network weights),
-    the names of mmrazor's ``SeparateOptimWrapperConstructor``.
+    """Builds an ``OptimWrapperDict`` with a ``mutator`` wrapper over the model's
+    architecture parameters (:class:`ArchitectureParameters`) and an ``architecture``
+    wrapper over every other parameter (the network weights), the names of mmrazor's
+    ``SeparateOptimWrapperConstructor``.
 
     Config::
 
@@ -28,7 +28,8 @@ class SearchOptimWrapperConstructor:
     'OptimWrapper').
     """
 
-    def __init__(self, optim_wrapper_cfg: dict,
+    def __init__(self,
+                 optim_wrapper_cfg: dict,
                  paramwise_cfg: Optional[dict] = None) -> None:
         missing = {'architecture', 'mutator'} - set(optim_wrapper_cfg)
         if missing:
@@ -49,17 +50,17 @@ class SearchOptimWrapperConstructor:
             raise ValueError('SearchOptimWrapperConstructor: the model has no '
                              'architecture parameters (no searched part)')
         arch_ids = {id(p) for p in arch}
-        params = dict(mutator=arch,
-                      architecture=[
-                          p for p in model.parameters()
-                          if id(p) not in arch_ids and p.requires_grad
-                      ])
+        params = dict(
+            mutator=arch,
+            architecture=[
+                p for p in model.parameters()
+                if id(p) not in arch_ids and p.requires_grad
+            ])
         wrappers = {}
         for name, cfg in self.cfgs.items():
             cfg = dict(cfg)
             optimizer = OPTIMIZERS.build(
                 dict(cfg.pop('optimizer'), params=params[name]))
             cfg.setdefault('type', 'OptimWrapper')
-            wrappers[name] = OPTIM_WRAPPERS.build(
-                dict(cfg, optimizer=optimizer))
+            wrappers[name] = OPTIM_WRAPPERS.build(dict(cfg, optimizer=optimizer))
         return OptimWrapperDict(**wrappers)

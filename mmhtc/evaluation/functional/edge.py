@@ -23,8 +23,8 @@ from .edge_matching import NeighbourLists, count_matches, match_radius
 from .edge_thinning import thin_edges
 
 __all__ = [
-    'count_matches', 'edge_counts', 'edge_scores', 'edge_thresholds',
-    'f_measure', 'match_radius', 'thin_edges'
+    'count_matches', 'edge_counts', 'edge_scores', 'edge_thresholds', 'f_measure',
+    'match_radius', 'thin_edges'
 ]
 
 Thresholds = Union[int, Sequence[float], np.ndarray]
@@ -124,8 +124,7 @@ def edge_counts(pred: np.ndarray,
     # Equal numbers of pixels above two thresholds mean equal binary maps.
     values = np.sort(pred, axis=None)
     num_above = values.size - np.searchsorted(values, thresholds, side='left')
-    _, first, inverse = np.unique(
-        num_above, return_index=True, return_inverse=True)
+    _, first, inverse = np.unique(num_above, return_index=True, return_inverse=True)
 
     counts = np.zeros((len(first), 4), dtype=np.int64)
     counts[:, 1] = num_gt
@@ -134,8 +133,7 @@ def edge_counts(pred: np.ndarray,
         if thin:
             edges = thin_edges(edges)
         predicted = candidate_index[edges & kept]
-        matched = count_matches(*neighbours.pairs_of(predicted),
-                                len(predicted), num_gt)
+        matched = count_matches(*neighbours.pairs_of(predicted), len(predicted), num_gt)
         counts[row, [0, 2, 3]] = matched, matched, len(predicted)
     return counts[inverse.reshape(-1)]
 
@@ -200,11 +198,7 @@ def _area_under_pr(recall: np.ndarray, precision: np.ndarray) -> float:
     if recall_unique.size < 2:
         return 0.
     sampled = np.interp(
-        AP_RECALL_LEVELS,
-        recall_unique,
-        precision[index],
-        left=0.,
-        right=0.)
+        AP_RECALL_LEVELS, recall_unique, precision[index], left=0., right=0.)
     return float(sampled.sum() * 0.01)
 
 
@@ -247,12 +241,10 @@ def edge_scores(counts: Union[np.ndarray, Sequence[np.ndarray]],
     if counts.shape[0] == 0:
         raise ValueError('no image to score')
 
-    dataset_recall, dataset_precision = _precision_recall(
-        counts.sum(axis=0)).T
+    dataset_recall, dataset_precision = _precision_recall(counts.sum(axis=0)).T
     ods = _interpolated_max_f(thresholds, dataset_recall, dataset_precision)
 
-    image_recall, image_precision = np.moveaxis(_precision_recall(counts), -1,
-                                                0)
+    image_recall, image_precision = np.moveaxis(_precision_recall(counts), -1, 0)
     best = np.argmax(f_measure(image_recall, image_precision), axis=1)
     best_counts = counts[np.arange(len(counts)), best].sum(axis=0)
     ois_recall, ois_precision = _precision_recall(best_counts)

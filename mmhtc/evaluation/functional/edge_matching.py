@@ -61,8 +61,8 @@ class NeighbourLists:
         #: GT index of each pair, grouped by candidate (N_pairs, ).
         self.gt_index = pairs['j'][order].astype(np.int32)
         #: Start of each candidate's pairs in :attr:`gt_index` (N + 1, ).
-        self.starts = np.concatenate([[0], np.cumsum(
-            np.bincount(pairs['i'], minlength=len(candidates_yx)))])
+        self.starts = np.concatenate(
+            [[0], np.cumsum(np.bincount(pairs['i'], minlength=len(candidates_yx)))])
 
     def pairs_of(self, candidates: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
         """The pairs of a subset of the candidates.
@@ -108,8 +108,7 @@ def count_matches(pred_index: np.ndarray, gt_index: np.ndarray, num_pred: int,
     sink = num_gt + num_pred + 1
     gt_nodes = np.arange(1, num_gt + 1, dtype=np.int32)
     pred_nodes = np.arange(num_gt + 1, sink, dtype=np.int32)
-    rows = np.concatenate(
-        [np.zeros(num_gt, np.int32), gt_index + 1, pred_nodes])
+    rows = np.concatenate([np.zeros(num_gt, np.int32), gt_index + 1, pred_nodes])
     cols = np.concatenate(
         [gt_nodes, pred_index + num_gt + 1,
          np.full(num_pred, sink, np.int32)])

@@ -16,8 +16,8 @@ from skimage.morphology._skeletonize import G123_LUT, G123P_LUT
 _LUTS = (G123_LUT.astype(bool), G123P_LUT.astype(bool))
 #: (row offset, column offset, code bit) of the 8 neighbours, the bits of
 #: scikit-image's mask ``[[8, 4, 2], [16, 0, 1], [32, 64, 128]]``.
-_NEIGHBOURS = ((-1, -1, 8), (-1, 0, 4), (-1, 1, 2), (0, -1, 16), (0, 1, 1),
-               (1, -1, 32), (1, 0, 64), (1, 1, 128))
+_NEIGHBOURS = ((-1, -1, 8), (-1, 0, 4), (-1, 1, 2), (0, -1, 16), (0, 1, 1), (1, -1, 32),
+               (1, 0, 64), (1, 1, 128))
 
 
 def thin_edges(edges: np.ndarray) -> np.ndarray:

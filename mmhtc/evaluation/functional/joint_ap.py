@@ -1,5 +1,5 @@
-"""Per-joint average precision of multi-person poses (MPII multi-person protocol,
-as DeepCut / DeeperCut and the PASCAL-Person-Part pose comparisons use it)."""
+"""Per-joint average precision of multi-person poses (MPII multi-person protocol, as
+DeepCut / DeeperCut and the PASCAL-Person-Part pose comparisons use it)."""
 from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
@@ -106,13 +106,12 @@ def joint_ap(preds: Sequence[np.ndarray],
     all_labels: List[np.ndarray] = []
     all_predicted: List[np.ndarray] = []
     num_gt = np.zeros(num_joints)
-    for pred, score, gt, vis, ref in zip(preds, scores, gts, visible,
-                                         ref_dist):
+    for pred, score, gt, vis, ref in zip(preds, scores, gts, visible, ref_dist):
         vis = vis > 0
         dist = np.linalg.norm(pred[:, None] - gt[None], axis=-1)
         predicted = np.isfinite(pred).all(axis=-1) & np.isfinite(score)
-        dist = np.where(vis[None] & predicted[:, None],
-                        dist / ref[None, :, None], np.inf)
+        dist = np.where(vis[None] & predicted[:, None], dist / ref[None, :, None],
+                        np.inf)
         match, pred_to_gt = assign_persons(dist, vis, thr)
         labels = np.zeros(score.shape, dtype=bool)
         hit = pred_to_gt >= 0

@@ -1,6 +1,8 @@
 """PASCAL-Person-Part pose as the NPPNet authors score it (their ``core/mAP.py``):
+
 per-joint object keypoint similarity, each ground-truth person matched to its most
-similar prediction, the fraction of correct joints averaged over ten thresholds."""
+similar prediction, the fraction of correct joints averaged over ten thresholds.
+"""
 from typing import Sequence
 
 import numpy as np
@@ -9,16 +11,15 @@ import numpy as np
 OKS_THRESHOLDS = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
 #: The release's per-joint sigmas (head, neck, shoulders 0.1; elbows, wrists 0.08;
 #: hips, knees, ankles 0.06; written there as tenths), in LSP order.
-NPPNET_SIGMAS = np.array(
-    [.6, .6, .6, .6, .6, .6, .8, .8, 1., 1., .8, .8, 1., 1.]) / 10
+NPPNET_SIGMAS = np.array([.6, .6, .6, .6, .6, .6, .8, .8, 1., 1., .8, .8, 1., 1.]) / 10
 #: The release's constant in the person-level similarity: ``exp(-d^2 / (2 *
 #: 0.06 * area))`` for every joint (its per-joint sigmas are not used there).
 PERSON_VARIANCE = 0.06
 
 
 def _similarity(sq_dist: np.ndarray, variance: np.ndarray) -> np.ndarray:
-    """``exp(-d^2 / variance / 2)`` as the release computes it; 0 where the
-    prediction is not finite."""
+    """``exp(-d^2 / variance / 2)`` as the release computes it; 0 where the prediction
+    is not finite."""
     with np.errstate(invalid='ignore'):
         sim = np.exp(-(sq_dist / variance / 2))
     return np.where(np.isfinite(sim), sim, 0.)
@@ -68,11 +69,10 @@ def oks_joint_ap(preds: Sequence[np.ndarray],
         vis = np.asarray(vis).reshape(len(gt), num_joints) > 0
         if len(pred) == 0 or not vis.any():
             continue
-        pred, gt, box = (np.asarray(a, dtype=np.float64)
-                         for a in (pred, gt, box))
+        pred, gt, box = (np.asarray(a, dtype=np.float64) for a in (pred, gt, box))
         area = (box[:, 2] - box[:, 0]) * (box[:, 3] - box[:, 1]) + np.spacing(1)
         delta = gt[:, None] - pred[None]
-        sq_dist = delta[..., 0]**2 + delta[..., 1]**2    # (G, P, K)
+        sq_dist = delta[..., 0]**2 + delta[..., 1]**2  # (G, P, K)
         person = _similarity(sq_dist, PERSON_VARIANCE * area[:, None, None])
         person = np.where(vis[:, None], person, 0.)
         with np.errstate(invalid='ignore'):

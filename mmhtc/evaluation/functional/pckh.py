@@ -29,20 +29,16 @@ LIP_PROTOCOLS = ('pckh', 'nppnet')
 
 
 def first_person(keypoints, num_joints: int) -> np.ndarray:
-    """The first predicted person's (x, y), shape (num_joints, 2); all NaN
-    (every joint a miss) when the sample has no predicted person."""
+    """The first predicted person's (x, y), shape (num_joints, 2); all NaN (every joint
+    a miss) when the sample has no predicted person."""
     keypoints = np.asarray(keypoints, dtype=np.float64)
     if keypoints.shape[0] == 0:
         return np.full((num_joints, 2), np.nan)
     return keypoints[0, :, :2]
 
 
-def pckh(pred: np.ndarray,
-         gt: np.ndarray,
-         visible: np.ndarray,
-         head_size: np.ndarray,
-         thr: float,
-         parts: Mapping[str, Sequence[int]],
+def pckh(pred: np.ndarray, gt: np.ndarray, visible: np.ndarray, head_size: np.ndarray,
+         thr: float, parts: Mapping[str, Sequence[int]],
          mean_joints: Sequence[int]) -> Dict[str, float]:
     """PCKh@thr of single-person poses per part and over ``mean_joints``.
 
@@ -65,8 +61,8 @@ def pckh(pred: np.ndarray,
         Percentages per part and 'Mean'; NaN for a column without an annotated
         joint.
     """
-    pred, gt, head_size = (np.asarray(a, dtype=np.float64)
-                           for a in (pred, gt, head_size))
+    pred, gt, head_size = (
+        np.asarray(a, dtype=np.float64) for a in (pred, gt, head_size))
     keep = head_size > 0
     dist = np.linalg.norm(gt - pred, axis=-1)[keep] / head_size[keep, None]
     counted = visible[keep] > 0
@@ -136,12 +132,13 @@ def mpii_head_size(head_boxes: np.ndarray) -> np.ndarray:
     return 0.6 * np.linalg.norm(head_boxes[:, 2:] - head_boxes[:, :2], axis=-1)
 
 
-def mpii_pckh(pred: np.ndarray,
-              gt: np.ndarray,
-              visible: np.ndarray,
-              head_size: np.ndarray,
-              thr: float = 0.5,
-              head_joints: Sequence[int] = (8, 9)) -> Dict[str, float]:
+def mpii_pckh(
+    pred: np.ndarray,
+    gt: np.ndarray,
+    visible: np.ndarray,
+    head_size: np.ndarray,
+    thr: float = 0.5,
+    head_joints: Sequence[int] = (8, 9)) -> Dict[str, float]:
     """PCKh@thr of MPII poses, normalised by the annotated head boxes.
 
     As MPII's evaluation: a joint is correct when ``|pred - gt| <= thr *

@@ -83,12 +83,11 @@ class EdgeMetric(BaseMetric):
             pred = self._prediction(data_sample)
             gt = data_sample['gt_edge_map']['data'].squeeze(0)
             if pred.shape != gt.shape:
-                raise ValueError(
-                    f'EdgeMetric: the predicted edge map of '
-                    f'{data_sample.get("img_path")} has size '
-                    f'{tuple(pred.shape)}, its ground truth '
-                    f'{tuple(gt.shape)}; resize the prediction to the '
-                    'ground truth first')
+                raise ValueError(f'EdgeMetric: the predicted edge map of '
+                                 f'{data_sample.get("img_path")} has size '
+                                 f'{tuple(pred.shape)}, its ground truth '
+                                 f'{tuple(gt.shape)}; resize the prediction to the '
+                                 'ground truth first')
             self.results.append(
                 edge_counts(
                     pred.float().cpu().numpy(),
@@ -105,9 +104,8 @@ class EdgeMetric(BaseMetric):
             return data_sample['pred_edge_map']['data'].squeeze(0)
         logits = data_sample.get('seg_logits', {}).get('data')
         if logits is None or logits.shape[0] != 1:
-            raise ValueError(
-                f'EdgeMetric: {data_sample.get("img_path")} has neither '
-                '"pred_edge_map" nor one-channel "seg_logits"')
+            raise ValueError(f'EdgeMetric: {data_sample.get("img_path")} has neither '
+                             '"pred_edge_map" nor one-channel "seg_logits"')
         return logits[0]
 
     def compute_metrics(self, results: List[np.ndarray]) -> Dict[str, float]:
@@ -121,15 +119,13 @@ class EdgeMetric(BaseMetric):
         """
         logger: MMLogger = MMLogger.get_current_instance()
         scores = edge_scores(np.stack(results), self.thresholds)
-        metrics = OrderedDict(
-            (key, float(np.round(scores[key] * 100, 2)))
-            for key in ('ODS', 'OIS', 'AP'))
+        metrics = OrderedDict((key, float(np.round(scores[key] * 100, 2)))
+                              for key in ('ODS', 'OIS', 'AP'))
 
         table = PrettyTable()
         for key, value in metrics.items():
             table.add_column(key, [value])
         table.add_column('ODS threshold', [round(scores['ODS_threshold'], 3)])
-        print_log(
-            f'Edge results of {len(results)} images:\n' + table.get_string(),
-            logger)
+        print_log(f'Edge results of {len(results)} images:\n' + table.get_string(),
+                  logger)
         return dict(metrics)

@@ -7,8 +7,7 @@ from mmengine.logging import MMLogger
 from prettytable import PrettyTable
 
 from ...registry import POSE_METRICS, SEG_METRICS, register_into
-from ..functional.pckh import (LIP_PARTS, LIP_PROTOCOLS, first_person,
-                               lip_pckh)
+from ..functional.pckh import LIP_PARTS, LIP_PROTOCOLS, first_person, lip_pckh
 
 
 @register_into(SEG_METRICS, POSE_METRICS)
@@ -46,15 +45,14 @@ class LIPPCKhMetric(BaseMetric):
         self.protocol = protocol
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
-        """Keep the first person's predicted and annotated joints per sample
-        (no predicted person: every joint missed)."""
+        """Keep the first person's predicted and annotated joints per sample (no
+        predicted person: every joint missed)."""
         for sample in data_samples:
             gt = sample['gt_instances']
             gt_keypoints = np.asarray(gt['keypoints'])[0, :, :2]
-            self.results.append(
-                (first_person(sample['pred_instances']['keypoints'],
-                              len(gt_keypoints)), gt_keypoints,
-                 np.asarray(gt['keypoints_visible'])[0]))
+            self.results.append((first_person(sample['pred_instances']['keypoints'],
+                                              len(gt_keypoints)), gt_keypoints,
+                                 np.asarray(gt['keypoints_visible'])[0]))
 
     def compute_metrics(self, results: List) -> Dict[str, float]:
         """PCKh per part and Mean, in percent."""
@@ -64,5 +62,4 @@ class LIPPCKhMetric(BaseMetric):
         table.add_row([f'{scores[k]:.2f}' for k in list(LIP_PARTS) + ['Mean']])
         MMLogger.get_current_instance().info(
             f'LIP PCKh@{self.thr} ({self.protocol}):\n' + table.get_string())
-        return {f'PCKh_{k}' if k != 'Mean' else 'PCKh': v
-                for k, v in scores.items()}
+        return {f'PCKh_{k}' if k != 'Mean' else 'PCKh': v for k, v in scores.items()}

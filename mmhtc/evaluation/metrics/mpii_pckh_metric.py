@@ -54,11 +54,10 @@ class MPIIPCKhMetric(BaseMetric):
                     "give the dataset headbox_file='.../mpii_gt_val.mat'")
             visible = np.asarray(gt['keypoints_visible'])[0]
             gt_keypoints = np.asarray(gt['keypoints'])[0, :, :2]
-            self.results.append(
-                (first_person(sample['pred_instances']['keypoints'],
-                              len(gt_keypoints)), gt_keypoints,
-                 visible.reshape(visible.shape[0]),
-                 float(np.asarray(gt['head_size']).reshape(-1)[0])))
+            self.results.append((first_person(sample['pred_instances']['keypoints'],
+                                              len(gt_keypoints)), gt_keypoints,
+                                 visible.reshape(visible.shape[0]),
+                                 float(np.asarray(gt['head_size']).reshape(-1)[0])))
 
     def compute_metrics(self, results: List) -> Dict[str, float]:
         """PCKh per part and Mean, in percent."""
@@ -67,7 +66,6 @@ class MPIIPCKhMetric(BaseMetric):
         columns = list(LIP_PARTS) + ['Mean']
         table = PrettyTable(columns)
         table.add_row([f'{scores[k]:.2f}' for k in columns])
-        MMLogger.get_current_instance().info(
-            f'MPII PCKh@{self.thr}:\n' + table.get_string())
-        return {f'PCKh_{k}' if k != 'Mean' else 'PCKh': v
-                for k, v in scores.items()}
+        MMLogger.get_current_instance().info(f'MPII PCKh@{self.thr}:\n' +
+                                             table.get_string())
+        return {f'PCKh_{k}' if k != 'Mean' else 'PCKh': v for k, v in scores.items()}

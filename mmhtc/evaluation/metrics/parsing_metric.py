@@ -10,7 +10,7 @@ from ..functional import f_measure
 
 @register_into(SEG_METRICS, POSE_METRICS)
 class HumanParsingMetric(IoUMetric):
-    """mmseg's ``IoUMetric`` with the human-parsing columns of the papers.
+    """Mmseg's ``IoUMetric`` with the human-parsing columns of the papers.
 
     Besides mmseg's pixel accuracy (``aAcc``), mean accuracy (``mAcc``) and mIoU
     (HTCorrM Tab. 2 and 4, NPPNet Tab. 1), it reports:
@@ -44,24 +44,23 @@ class HumanParsingMetric(IoUMetric):
         self.background_index = background_index
 
     def compute_metrics(self, results: Sequence) -> Dict[str, float]:
-        """mmseg's metrics with PaperDoll's averages, plus ``fgAcc`` and
+        """Mmseg's metrics with PaperDoll's averages, plus ``fgAcc`` and
         ``IoU.<class>``."""
         metrics = super().compute_metrics(results)
         intersect, union, pred, label = (
-            sum(parts).cpu().numpy().astype(np.float64)
-            for parts in zip(*results))
+            sum(parts).cpu().numpy().astype(np.float64) for parts in zip(*results))
         precision = intersect / np.maximum(pred, 1)
         recall = intersect / np.maximum(label, 1)
         fscore = f_measure(recall, precision)
-        for key, values, defined in (('mPrecision', precision, pred > 0),
-                                     ('mRecall', recall, label > 0),
-                                     ('mFscore', fscore, union > 0)):
+        for key, values, defined in (('mPrecision', precision, pred
+                                      > 0), ('mRecall', recall, label
+                                             > 0), ('mFscore', fscore, union > 0)):
             if key in metrics and defined.any():
                 metrics[key] = float(np.round(100 * values[defined].mean(), 2))
         foreground = np.arange(len(label)) != self.background_index
         metrics['fgAcc'] = float(
-            np.round(100 * intersect[foreground].sum() /
-                     max(label[foreground].sum(), 1), 2))
+            np.round(
+                100 * intersect[foreground].sum() / max(label[foreground].sum(), 1), 2))
         with np.errstate(divide='ignore', invalid='ignore'):
             iou = intersect / union
         for name, value in zip(self.dataset_meta['classes'], iou):

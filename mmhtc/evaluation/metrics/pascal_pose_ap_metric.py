@@ -69,15 +69,15 @@ class PascalPersonPartAPMetric(BaseMetric):
         for sample in data_samples:
             pred, gt = sample['pred_instances'], sample['gt_instances']
             where = sample.get('img_path', '(no img_path)')
-            needed = (('keypoints_visible', gt), ('bboxes', gt) if
-                      self.protocol == 'nppnet' else ('keypoint_scores', pred))
+            needed = (('keypoints_visible', gt), ('bboxes',
+                                                  gt) if self.protocol == 'nppnet' else
+                      ('keypoint_scores', pred))
             for key, group in needed:
                 if key not in group:
                     raise KeyError(f'{type(self).__name__}: no {key!r} in the '
                                    f'sample of {where}')
             kpts = np.asarray(gt['keypoints'], dtype=np.float64)[..., :2]
-            visible = np.asarray(gt['keypoints_visible']).reshape(
-                kpts.shape[:2]) > 0
+            visible = np.asarray(gt['keypoints_visible']).reshape(kpts.shape[:2]) > 0
             pred_kpts = np.asarray(pred['keypoints'], dtype=np.float64)
             if pred_kpts.shape[1:2] != kpts.shape[1:2]:
                 raise ValueError(
@@ -93,14 +93,12 @@ class PascalPersonPartAPMetric(BaseMetric):
             if 'head_size' in gt:
                 ref = np.asarray(gt['head_size'], dtype=np.float64).reshape(-1)
             else:
-                ref = np.linalg.norm(
-                    kpts[:, LSP_HEAD_TOP] - kpts[:, LSP_NECK], axis=-1)
+                ref = np.linalg.norm(kpts[:, LSP_HEAD_TOP] - kpts[:, LSP_NECK], axis=-1)
                 ref[~(visible[:, LSP_HEAD_TOP] & visible[:, LSP_NECK])] = 0
             keep = (ref > 0) & visible.any(axis=1)
             self.results.append(
-                (pred_kpts,
-                 np.asarray(pred['keypoint_scores'],
-                            dtype=np.float64).reshape(pred_kpts.shape[:2]),
+                (pred_kpts, np.asarray(pred['keypoint_scores'],
+                                       dtype=np.float64).reshape(pred_kpts.shape[:2]),
                  kpts[keep], visible[keep], ref[keep]))
 
     def compute_metrics(self, results: List) -> Dict[str, float]:
@@ -115,6 +113,6 @@ class PascalPersonPartAPMetric(BaseMetric):
         columns = list(LSP_PARTS) + ['mAP']
         pretty = PrettyTable(columns)
         pretty.add_row([f'{table[k]:.2f}' for k in columns])
-        MMLogger.get_current_instance().info(
-            f'Multi-person pose AP ({title}):\n' + pretty.get_string())
+        MMLogger.get_current_instance().info(f'Multi-person pose AP ({title}):\n' +
+                                             pretty.get_string())
         return {k if k == 'mAP' else f'AP_{k}': v for k, v in table.items()}

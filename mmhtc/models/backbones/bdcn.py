@@ -15,8 +15,7 @@ ConfigType = Optional[Union[dict, List[dict]]]
 VGG16_STAGES = ((2, 64), (2, 128), (3, 256), (3, 512), (3, 512))
 
 
-def vgg16_to_bdcn(state_dict: Mapping[str, Tensor],
-                  filename: str) -> Dict[str, Tensor]:
+def vgg16_to_bdcn(state_dict: Mapping[str, Tensor], filename: str) -> Dict[str, Tensor]:
     """Map torchvision VGG16 weights onto the trunk of :class:`BDCN`.
 
     torchvision's ``features`` is a sequence of (conv, ReLU) pairs with a
@@ -192,8 +191,7 @@ class BDCN(BaseModule):
             return
         filename = self.init_cfg['checkpoint']
         weights = vgg16_to_bdcn(
-            CheckpointLoader.load_checkpoint(filename, map_location='cpu'),
-            filename)
+            CheckpointLoader.load_checkpoint(filename, map_location='cpu'), filename)
         own = self.state_dict()
         wrong = [
             f'{key} {tuple(value.shape)} (BDCN: {tuple(own[key].shape)})'

@@ -31,10 +31,7 @@ class StageOutputsMixin:
             1 to 4. Default: (1, 3, 4).
     """
 
-    def __init__(self,
-                 *args,
-                 out_stages: Sequence[int] = (1, 3, 4),
-                 **kwargs) -> None:
+    def __init__(self, *args, out_stages: Sequence[int] = (1, 3, 4), **kwargs) -> None:
         out_stages = tuple(out_stages)
         if (not out_stages or list(out_stages) != sorted(set(out_stages))
                 or not set(out_stages) <= {1, 2, 3, 4}):
@@ -45,8 +42,8 @@ class StageOutputsMixin:
         self.out_stages = out_stages
 
     def forward(self, x: Tensor) -> Tuple[Tensor, ...]:
-        """(B, C_in, H, W) -> the outputs of ``out_stages``, stage by stage and,
-        within a stage, branch by branch from the highest resolution."""
+        """(B, C_in, H, W) -> the outputs of ``out_stages``, stage by stage and, within
+        a stage, branch by branch from the highest resolution."""
         x = self.relu(self.norm1(self.conv1(x)))
         x = self.relu(self.norm2(self.conv2(x)))
         y_list: List[Tensor] = [self.layer1(x)]
@@ -64,8 +61,8 @@ class StageOutputsMixin:
 
 
 class SegHRNetTaps(StageOutputsMixin, SegHRNet):
-    """mmseg's HRNet returning the outputs of ``out_stages``; ``HRNetTaps`` in
-    mmseg's MODELS.
+    """Mmseg's HRNet returning the outputs of ``out_stages``; ``HRNetTaps`` in mmseg's
+    MODELS.
 
     With the defaults (``out_stages=(1, 3, 4)``, mmseg's ``multiscale_output=True``)
     it returns 8 features: stage 1's (B, 256, H/4, W/4) (HRNetV2's bottlenecks of
@@ -75,8 +72,8 @@ class SegHRNetTaps(StageOutputsMixin, SegHRNet):
 
 
 class PoseHRNetTaps(StageOutputsMixin, PoseHRNet):
-    """mmpose's HRNet returning the outputs of ``out_stages``; ``HRNetTaps`` in
-    mmpose's MODELS.
+    """Mmpose's HRNet returning the outputs of ``out_stages``; ``HRNetTaps`` in mmpose's
+    MODELS.
 
     With the defaults (``out_stages=(1, 3, 4)``, mmpose's
     ``extra.stage4.multiscale_output=False``) it returns 5 features: stage 1's

@@ -112,8 +112,8 @@ class HTCorrMCore(BaseModule):
             self.hnl = HeterogeneousNonLocal(
                 channels, len(self.hybrid), with_cp=with_cp, **(hnl or {}))
         elif fusion == 'concat':
-            self.concat = ConvModule(channels * len(self.hybrid), channels, 1,
-                                     norm_cfg=dict(type='BN'))
+            self.concat = ConvModule(
+                channels * len(self.hybrid), channels, 1, norm_cfg=dict(type='BN'))
 
     @staticmethod
     def _check(main, encoders, fusion, hybrid, loss_weights, losses) -> None:
@@ -148,14 +148,14 @@ class HTCorrMCore(BaseModule):
                 raise ValueError(f'{where}: core.loss_weights[{task!r}] must '
                                  f'be a number >= 0, got {weight!r}')
 
-    def _select(self, feats: Sequence[Tensor],
-                index: Union[int, Sequence[int]]) -> Tensor:
+    def _select(self, feats: Sequence[Tensor], index: Union[int,
+                                                            Sequence[int]]) -> Tensor:
         if isinstance(index, int):
             return feats[index]
         size = feats[index[0]].shape[2:]
         return torch.cat([
-            resize(feats[i], size, mode='bilinear',
-                   align_corners=self.align_corners) for i in index
+            resize(feats[i], size, mode='bilinear', align_corners=self.align_corners)
+            for i in index
         ], 1)
 
     def _encode(self, task: str, feats: Sequence[Tensor]) -> Tensor:
@@ -186,12 +186,11 @@ class HTCorrMCore(BaseModule):
         }
         relation = None
         if self.fusion == 'hnl':
-            refined, relation = self.hnl(
-                features[self.main], [features[t] for t in self.hybrid],
-                return_relation)
+            refined, relation = self.hnl(features[self.main],
+                                         [features[t] for t in self.hybrid],
+                                         return_relation)
         elif self.fusion == 'concat':
-            refined = self.concat(
-                torch.cat([features[t] for t in self.hybrid], 1))
+            refined = self.concat(torch.cat([features[t] for t in self.hybrid], 1))
         else:
             refined = features[self.main]
         return dict(
@@ -211,8 +210,8 @@ class HTCorrMCore(BaseModule):
         losses = {}
         for task, pred in predictions.items():
             weight = self.loss_weights[task]
-            losses[f'loss_{task}_encoder'] = weight * getattr(
-                self, f'_{task}_loss')(pred, data_samples)
+            losses[f'loss_{task}_encoder'] = weight * getattr(self, f'_{task}_loss')(
+                pred, data_samples)
         return losses
 
     def _parsing_loss(self, pred: Tensor, data_samples: Sequence) -> Tensor:
@@ -225,15 +224,16 @@ class HTCorrMCore(BaseModule):
                   data_samples: Sequence) -> Tensor:
         """Loss of a per-pixel prediction against the label map ``key``."""
         label = torch.stack([s.get(key).data for s in data_samples])
-        pred = resize(pred, label.shape[2:], mode='bilinear',
-                      align_corners=self.align_corners)
-        return self.losses[task](
-            pred, label.squeeze(1), ignore_index=self.ignore_index)
+        pred = resize(
+            pred, label.shape[2:], mode='bilinear', align_corners=self.align_corners)
+        return self.losses[task](pred, label.squeeze(1), ignore_index=self.ignore_index)
 
     def _pose_loss(self, pred: Tensor, data_samples: Sequence) -> Tensor:
         target = torch.stack([s.gt_fields.heatmaps for s in data_samples])
         if pred.shape[2:] != target.shape[2:]:
-            pred = resize(pred, target.shape[2:], mode='bilinear',
-                          align_corners=self.align_corners)
-        return self.losses['pose'](pred, target,
-                                   heatmap_weights(data_samples, target))
+            pred = resize(
+                pred,
+                target.shape[2:],
+                mode='bilinear',
+                align_corners=self.align_corners)
+        return self.losses['pose'](pred, target, heatmap_weights(data_samples, target))

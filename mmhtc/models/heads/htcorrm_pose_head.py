@@ -38,10 +38,7 @@ class HTCorrMPoseHead(BaseHead):
             conv_out_channels=None,
             **kwargs)
         self.core = HTCorrMCore(
-            main='pose',
-            channels=in_channels,
-            num_keypoints=out_channels,
-            **core)
+            main='pose', channels=in_channels, num_keypoints=out_channels, **core)
 
     @property
     def decoder(self):
@@ -54,10 +51,9 @@ class HTCorrMPoseHead(BaseHead):
 
     def forward_outputs(self,
                         feats: Sequence[Tensor],
-                        return_relation: bool = False
-                        ) -> Tuple[Tensor, dict]:
-        """Heatmaps and every core output (features, predictions, and the
-        relation map when asked for)."""
+                        return_relation: bool = False) -> Tuple[Tensor, dict]:
+        """Heatmaps and every core output (features, predictions, and the relation map
+        when asked for)."""
         outputs = self.core(feats, return_relation)
         return self.heatmap.forward((outputs['refined'], )), outputs
 
@@ -104,8 +100,10 @@ class HTCorrMPoseHead(BaseHead):
         pred_fields = []
         for i, heatmap_field in enumerate(heatmap_fields):
             field = PixelData(
-                metainfo=metainfo,
-                **{k: v[i].detach() for k, v in fields.items()})
+                metainfo=metainfo, **{
+                    k: v[i].detach()
+                    for k, v in fields.items()
+                })
             if test_cfg.get('output_heatmaps', False):
                 field.heatmaps = heatmap_field.heatmaps
             pred_fields.append(field)
@@ -115,10 +113,9 @@ class HTCorrMPoseHead(BaseHead):
              feats: Sequence[Tensor],
              batch_data_samples: Sequence,
              train_cfg: dict = {}) -> dict:
-        """mmpose's keypoint loss and accuracy plus the encoders' losses."""
+        """Mmpose's keypoint loss and accuracy plus the encoders' losses."""
         outputs = self.core(feats)
         losses = self.heatmap.loss((outputs['refined'], ), batch_data_samples,
                                    train_cfg)
-        losses.update(self.core.loss(outputs['predictions'],
-                                     batch_data_samples))
+        losses.update(self.core.loss(outputs['predictions'], batch_data_samples))
         return losses

@@ -53,10 +53,9 @@ class HTCorrMSegHead(BaseDecodeHead):
 
     def forward_outputs(self,
                         inputs: Sequence[Tensor],
-                        return_relation: bool = False
-                        ) -> Tuple[Tensor, dict]:
-        """Main logits and every core output (features, predictions, and the
-        relation map when asked for)."""
+                        return_relation: bool = False) -> Tuple[Tensor, dict]:
+        """Main logits and every core output (features, predictions, and the relation
+        map when asked for)."""
         outputs = self.core(self._transform_inputs(inputs), return_relation)
         return self.cls_seg(outputs['refined']), outputs
 
@@ -64,10 +63,8 @@ class HTCorrMSegHead(BaseDecodeHead):
              train_cfg: dict) -> dict:
         """Main-task loss (mmseg's) plus the encoders' weighted losses."""
         outputs = self.core(self._transform_inputs(inputs))
-        losses = self.loss_by_feat(
-            self.cls_seg(outputs['refined']), batch_data_samples)
-        losses.update(self.core.loss(outputs['predictions'],
-                                     batch_data_samples))
+        losses = self.loss_by_feat(self.cls_seg(outputs['refined']), batch_data_samples)
+        losses.update(self.core.loss(outputs['predictions'], batch_data_samples))
         return losses
 
     def _stack_batch_gt(self, batch_data_samples: List) -> Tensor:

@@ -50,16 +50,16 @@ class ParsingEncoder(BaseModule):
         super().__init__(init_cfg=init_cfg)
         self.with_cp = with_cp
         deep_channels, low_channels = in_channels
-        conv = dict(norm_cfg=norm_cfg or dict(type='BN'),
-                    act_cfg=act_cfg or dict(type='ReLU'))
+        conv = dict(
+            norm_cfg=norm_cfg or dict(type='BN'), act_cfg=act_cfg or dict(type='ReLU'))
         self.image_pool = nn.Sequential(
-            nn.AdaptiveAvgPool2d(1),
-            ConvModule(deep_channels, aspp_channels, 1, **conv))
-        self.aspp = ASPPModule((1, ) + tuple(dilations), deep_channels,
-                               aspp_channels, None, **conv)
+            nn.AdaptiveAvgPool2d(1), ConvModule(deep_channels, aspp_channels, 1,
+                                                **conv))
+        self.aspp = ASPPModule((1, ) + tuple(dilations), deep_channels, aspp_channels,
+                               None, **conv)
         self.reduce = nn.Sequential(
-            ConvModule((len(dilations) + 2) * aspp_channels, channels, 1,
-                       **conv), nn.Dropout2d(dropout))
+            ConvModule((len(dilations) + 2) * aspp_channels, channels, 1, **conv),
+            nn.Dropout2d(dropout))
         self.fuse = ConvModule(channels + low_channels, channels, 1, **conv)
 
     def forward(self, deep: Tensor, low: Tensor) -> Tensor:
@@ -116,8 +116,8 @@ class PoseEncoder(BaseModule):
             act_cfg=act_cfg or dict(type='ReLU'),
             bias=False)
         shapes = dict(
-            deconv=dict(kernel_size=4, stride=2, padding=1,
-                        conv_cfg=dict(type='deconv')),
+            deconv=dict(
+                kernel_size=4, stride=2, padding=1, conv_cfg=dict(type='deconv')),
             conv=dict(kernel_size=3, padding=1))
         first, second = kinds[mode]
         self.layers = nn.Sequential(
@@ -194,11 +194,10 @@ class EdgeEncoder(BaseModule):
         self.mode = mode
         self.align_corners = align_corners
         self.with_cp = with_cp
-        conv = dict(norm_cfg=norm_cfg or dict(type='BN'),
-                    act_cfg=act_cfg or dict(type='ReLU'))
+        conv = dict(
+            norm_cfg=norm_cfg or dict(type='BN'), act_cfg=act_cfg or dict(type='ReLU'))
         if mode == 'single':
-            self.single = ConvModule(
-                in_channels[-1], channels, 3, padding=1, **conv)
+            self.single = ConvModule(in_channels[-1], channels, 3, padding=1, **conv)
             return
         self.lateral = nn.ModuleList(
             ConvModule(c, mid_channels, 1, **conv) for c in in_channels)
@@ -213,18 +212,20 @@ class EdgeEncoder(BaseModule):
     def forward(self,
                 levels: Sequence[Tensor],
                 size: Optional[Tuple[int, int]] = None) -> Tensor:
-        """Levels (B, C_i, H_i, W_i), G1 first -> F_b (B, C, *size); ``size``
-        defaults to G1's."""
+        """Levels (B, C_i, H_i, W_i), G1 first -> F_b (B, C, *size); ``size`` defaults
+        to G1's."""
         size = tuple(size or levels[0].shape[2:])
         return checkpointed(self, lambda *x: self._encode(x, size), *levels)
 
     def _encode(self, levels: Sequence[Tensor], size: Tuple[int, int]) -> Tensor:
         if self.mode == 'single':
-            return resize(self.single(levels[-1]), size, mode='bilinear',
-                          align_corners=self.align_corners)
+            return resize(
+                self.single(levels[-1]),
+                size,
+                mode='bilinear',
+                align_corners=self.align_corners)
         outs = [
-            resize(conv(x), size, mode='bilinear',
-                   align_corners=self.align_corners)
+            resize(conv(x), size, mode='bilinear', align_corners=self.align_corners)
             for conv, x in zip(self.lateral, levels)
         ]
         return self.fuse(torch.cat(outs, 1))

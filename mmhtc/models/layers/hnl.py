@@ -1,4 +1,7 @@
-"""Heterogeneous Non-Local module (HTCorrM, Sec. 3.3, eq. 1-3)."""
+"""Heterogeneous Non-Local module (HTCorrM, Sec.
+
+3.3, eq. 1-3).
+"""
 from contextlib import contextmanager, nullcontext
 from typing import Any, Callable, Iterator, Optional, Sequence, Tuple
 
@@ -15,8 +18,8 @@ from ...registry import POSE_MODELS, SEG_MODELS, register_into
 
 @contextmanager
 def _norm_statistics_kept(module: nn.Module) -> Iterator[None]:
-    """Restore the running statistics of ``module``'s batch norms on exit, so
-    that recomputing a forward pass does not update them a second time."""
+    """Restore the running statistics of ``module``'s batch norms on exit, so that
+    recomputing a forward pass does not update them a second time."""
     buffers = [
         buffer for norm in module.modules() if isinstance(norm, _BatchNorm)
         for buffer in norm.buffers()
@@ -29,10 +32,10 @@ def _norm_statistics_kept(module: nn.Module) -> Iterator[None]:
             buffer.copy_(value)
 
 
-def checkpointed(module: nn.Module, function: Callable[..., Any],
-                 *tensors: Tensor) -> Any:
-    """``function(*tensors)``, activation-checkpointed when ``module.with_cp``,
-    in training and with an input that requires grad.
+def checkpointed(module: nn.Module, function: Callable[..., Any], *tensors:
+                 Tensor) -> Any:
+    """``function(*tensors)``, activation-checkpointed when ``module.with_cp``, in
+    training and with an input that requires grad.
 
     The activations of ``function`` are not kept: the backward pass recomputes
     them (:func:`torch.utils.checkpoint.checkpoint`, ``use_reentrant=False``; the
@@ -40,11 +43,13 @@ def checkpointed(module: nn.Module, function: Callable[..., Any],
     batch norms in ``module`` are updated once, by the forward pass, as without
     checkpointing.
     """
-    if not (module.with_cp and module.training
-            and any(t.requires_grad for t in tensors)):
+    if not (module.with_cp and module.training and any(t.requires_grad
+                                                       for t in tensors)):
         return function(*tensors)
     return checkpoint(
-        function, *tensors, use_reentrant=False,
+        function,
+        *tensors,
+        use_reentrant=False,
         context_fn=lambda: (nullcontext(), _norm_statistics_kept(module)))
 
 
@@ -130,7 +135,10 @@ class HeterogeneousNonLocal(BaseModule):
         self.attention = attention
         self.with_cp = with_cp
         self.hybrid = ConvModule(
-            channels * num_inputs, channels, 1, norm_cfg=norm_cfg,
+            channels * num_inputs,
+            channels,
+            1,
+            norm_cfg=norm_cfg,
             act_cfg=hybrid_act_cfg) if num_inputs else None
         self.query = nn.Conv2d(channels, inter_channels, 1)
         self.key = nn.Conv2d(channels, inter_channels, 1)
@@ -147,8 +155,7 @@ class HeterogeneousNonLocal(BaseModule):
     def forward(self,
                 main: Tensor,
                 inputs: Sequence[Tensor] = (),
-                return_relation: bool = False
-                ) -> Tuple[Tensor, Optional[Tensor]]:
+                return_relation: bool = False) -> Tuple[Tensor, Optional[Tensor]]:
         """Refine the main-task feature.
 
         Args:
@@ -174,9 +181,8 @@ class HeterogeneousNonLocal(BaseModule):
         return checkpointed(self, self._output, context, main), relation
 
     def _hybrid(self, *inputs: Tensor) -> Tensor:
-        """F_h = W1 concat(inputs), W1's slice per input applied and summed, so
-        that the concatenation (n x C channels) and its gradient are never
-        formed."""
+        """F_h = W1 concat(inputs), W1's slice per input applied and summed, so that the
+        concatenation (n x C channels) and its gradient are never formed."""
         conv = self.hybrid.conv
         out = sum(
             pointwise(x, w, None)
@@ -188,14 +194,13 @@ class HeterogeneousNonLocal(BaseModule):
 
     @staticmethod
     def _to_sequence(x: Tensor) -> Tensor:
-        """(B, C', H, W) -> (B, H*W, C'), contiguous: the CPU flash kernel needs
-        a unit stride in the last dimension, otherwise the math kernel forms S."""
+        """(B, C', H, W) -> (B, H*W, C'), contiguous: the CPU flash kernel needs a unit
+        stride in the last dimension, otherwise the math kernel forms S."""
         return x.flatten(2).transpose(1, 2).contiguous()
 
     def _query(self, source: Tensor) -> Tensor:
         """F_1 = theta(F_h) (B, L, C')."""
-        return self._to_sequence(
-            pointwise(source, self.query.weight, self.query.bias))
+        return self._to_sequence(pointwise(source, self.query.weight, self.query.bias))
 
     def _keys(self, main: Tensor) -> Tuple[Tensor, Tensor]:
         """F_2 = phi(F_m) and F_3 = g(F_m), sub-sampled, each (B, L', C')."""
@@ -215,8 +220,7 @@ class HeterogeneousNonLocal(BaseModule):
         if self.attention == 'explicit':
             context = self._relation(query, key) @ value
         else:
-            context = F.scaled_dot_product_attention(
-                query, key, value, scale=1.0)
+            context = F.scaled_dot_product_attention(query, key, value, scale=1.0)
         return self._to_map(context, source)
 
     @staticmethod

@@ -69,8 +69,7 @@ class BalancedEdgeLoss(nn.Module):
         num_valid = valid.sum().clamp(min=1)
         pixel_weight = torch.where(target > 0, 1 - num_pos / num_valid,
                                    num_pos / num_valid) * valid
-        loss = F.binary_cross_entropy_with_logits(
-            logits, target, reduction='none')
+        loss = F.binary_cross_entropy_with_logits(logits, target, reduction='none')
         total = (loss * pixel_weight).sum()
         if self.reduction == 'mean':
             total = total / pixel_weight.sum().clamp(min=1e-6)

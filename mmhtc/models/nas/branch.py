@@ -6,25 +6,29 @@ from torch import Tensor, nn
 from .cells import Cell
 from .mixed_op import ArchitectureParameters
 from .operations import FactorizedReduce, ReLUConvBN, norm_layer
-from .structure import (CELL_NUM_INPUTS, NUM_DECODER_CELLS, NUM_LEVELS,
-                        PART_CELLS, cell_edges)
+from .structure import (CELL_NUM_INPUTS, NUM_DECODER_CELLS, NUM_LEVELS, PART_CELLS,
+                        cell_edges)
 
 
 class EncoderCell(nn.Module):
-    """A cell with DARTS' input projections: s0 (B, C0, ...), s1 (B, C1, ...) ->
-    (B, 4C, ...). ``reduce_s0`` halves s0 when the previous cell reduced."""
+    """A cell with DARTS' input projections: s0 (B, C0, ...), s1 (B, C1, ...) -> (B, 4C,
+    ...).
 
-    def __init__(self, in_channels: Tuple[int, int], channels: int,
-                 reduce_s0: bool, norm_cfg: Optional[dict],
-                 **cell_args) -> None:
+    ``reduce_s0`` halves s0 when the previous cell reduced.
+    """
+
+    def __init__(self, in_channels: Tuple[int, int], channels: int, reduce_s0: bool,
+                 norm_cfg: Optional[dict], **cell_args) -> None:
         super().__init__()
-        self.pre0 = (FactorizedReduce(in_channels[0], channels, norm_cfg)
-                     if reduce_s0 else ReLUConvBN(
-                         in_channels[0], channels, 1, norm_cfg=norm_cfg))
+        self.pre0 = (
+            FactorizedReduce(in_channels[0], channels, norm_cfg) if reduce_s0 else
+            ReLUConvBN(in_channels[0], channels, 1, norm_cfg=norm_cfg))
         self.pre1 = ReLUConvBN(in_channels[1], channels, 1, norm_cfg=norm_cfg)
         self.cell = Cell(channels, 2, norm_cfg=norm_cfg, **cell_args)
 
-    def forward(self, s0: Tensor, s1: Tensor,
+    def forward(self,
+                s0: Tensor,
+                s1: Tensor,
                 arch: Optional[ArchitectureParameters] = None) -> Tensor:
         return self.cell([self.pre0(s0), self.pre1(s1)], arch)
 
@@ -83,8 +87,7 @@ class EncoderDecoderBranch(nn.Module):
             if cells is None:
                 for name in PART_CELLS[part]:
                     self.arch[name] = ArchitectureParameters(
-                        cell_edges(CELL_NUM_INPUTS[name]),
-                        len(op_names[part]))
+                        cell_edges(CELL_NUM_INPUTS[name]), len(op_names[part]))
         self.stem = nn.Sequential(
             nn.Conv2d(3, channels // 2, 3, 2, 1, bias=False),
             norm_layer(norm_cfg, channels // 2), nn.ReLU(inplace=True),
@@ -114,14 +117,15 @@ class EncoderDecoderBranch(nn.Module):
             skip = self.level_channels[NUM_LEVELS - 2 - t]
             self.decoder.append(
                 nn.ModuleDict(
-                    dict(pre0=ReLUConvBN(low, skip // 4, 1,
-                                         norm_cfg=norm_cfg),
-                         pre1=ReLUConvBN(skip, skip // 4, 1,
-                                         norm_cfg=norm_cfg),
-                         cell=Cell(
-                             skip // 4, 2, norm_cfg=norm_cfg,
-                             **self._cell_args('decoder', 'upsample',
-                                               op_names, partial_channels)))))
+                    dict(
+                        pre0=ReLUConvBN(low, skip // 4, 1, norm_cfg=norm_cfg),
+                        pre1=ReLUConvBN(skip, skip // 4, 1, norm_cfg=norm_cfg),
+                        cell=Cell(
+                            skip // 4,
+                            2,
+                            norm_cfg=norm_cfg,
+                            **self._cell_args('decoder', 'upsample', op_names,
+                                              partial_channels)))))
 
     @property
     def out_channels(self) -> List[int]:
@@ -131,10 +135,15 @@ class EncoderDecoderBranch(nn.Module):
     def _cell_args(self, part: str, kind: str, op_names, k: int) -> dict:
         cells = self.genotype[part]
         if cells is None:
-            return dict(kind=kind, op_names=op_names[part], partial_channels=k,
-                        op_cfg=self.op_cfg)
-        return dict(kind=kind, op_cfg=self.op_cfg,
-                    genotype=cells if part == 'decoder' else cells[kind])
+            return dict(
+                kind=kind,
+                op_names=op_names[part],
+                partial_channels=k,
+                op_cfg=self.op_cfg)
+        return dict(
+            kind=kind,
+            op_cfg=self.op_cfg,
+            genotype=cells if part == 'decoder' else cells[kind])
 
     def _arch(self, name: str) -> Optional[ArchitectureParameters]:
         return self.arch[name] if name in self.arch else None
@@ -145,22 +154,21 @@ class EncoderDecoderBranch(nn.Module):
         return [stem, stem if self.stem_s1 is None else self.stem_s1(stem)]
 
     def output_size(self, size: Sequence[int]) -> Tuple[int, int]:
-        """(h, w) of the first level (and of the predictions) for an input of
-        ``size`` (H, W): the stem's convolutions applied to it."""
+        """(h, w) of the first level (and of the predictions) for an input of ``size``
+        (H, W): the stem's convolutions applied to it."""
         h, w = size
         for conv in self.stem.modules():
             if isinstance(conv, nn.Conv2d):
-                k, s, p, d = (conv.kernel_size[0], conv.stride[0],
-                              conv.padding[0], conv.dilation[0])
+                k, s, p, d = (conv.kernel_size[0], conv.stride[0], conv.padding[0],
+                              conv.dilation[0])
                 h, w = ((n + 2 * p - d * (k - 1) - 1) // s + 1 for n in (h, w))
         return h, w
 
     def forward_level(self, level: int, states: List[Tensor]) -> List[Tensor]:
-        """Run the cells of ``level`` on [s0, s1]; returns the new [s0, s1]
-        (s1 is the level's feature)."""
+        """Run the cells of ``level`` on [s0, s1]; returns the new [s0, s1] (s1 is the
+        level's feature)."""
         s0, s1 = states
-        for cell in self.cells[level * self.level_cells:(level + 1) *
-                               self.level_cells]:
+        for cell in self.cells[level * self.level_cells:(level + 1) * self.level_cells]:
             kind = cell.cell.kind
             s0, s1 = s1, cell(s0, s1, self._arch(kind))
         return [s0, s1]

@@ -62,14 +62,12 @@ class Cell(nn.Module):
             self.edges = [(k, j) for k, n in enumerate(cell_edges(num_inputs))
                           for j in range(n)]
             self.ops = nn.ModuleList(
-                MixedOp(channels, op_names, self._stride(j), partial_channels,
-                        norm_cfg, op_cfg)
-                for _, j in self.edges)
+                MixedOp(channels, op_names, self._stride(j), partial_channels, norm_cfg,
+                        op_cfg) for _, j in self.edges)
         else:
             self.edges = [(i // 2, int(j)) for i, (_, j) in enumerate(genotype)]
             self.ops = nn.ModuleList(
-                build_op(name, channels, self._stride(int(j)), norm_cfg,
-                         op_cfg)
+                build_op(name, channels, self._stride(int(j)), norm_cfg, op_cfg)
                 for name, j in genotype)
 
     def _stride(self, state: int) -> int:
@@ -80,8 +78,8 @@ class Cell(nn.Module):
         y = op(x) if weights is None else op(x, weights[index])
         state = self.edges[index][1]
         if self.kind == 'upsample' and state == 0:
-            y = F.interpolate(y, size, mode='bilinear',
-                              align_corners=self.align_corners)
+            y = F.interpolate(
+                y, size, mode='bilinear', align_corners=self.align_corners)
         return y
 
     def forward(self,
@@ -101,7 +99,6 @@ class Cell(nn.Module):
                 if target != k:
                     continue
                 y = self._edge(e, states[j], size, op_weights)
-                node = node + (y if edge_weights is None else
-                               edge_weights[e] * y)
+                node = node + (y if edge_weights is None else edge_weights[e] * y)
             states.append(node)
         return torch.cat(states[self.num_inputs:], 1)

@@ -1,4 +1,7 @@
-"""NPPNet's high-level feature fusion: stacked pose and parsing cells (Sec. 3.5)."""
+"""NPPNet's high-level feature fusion: stacked pose and parsing cells (Sec.
+
+3.5).
+"""
 from typing import Dict, Optional, Sequence, Tuple
 
 import torch
@@ -7,8 +10,8 @@ from torch import Tensor, nn
 from .cells import Cell
 from .mixed_op import ArchitectureParameters
 from .operations import ReLUConvBN
-from .structure import (CELL_NUM_INPUTS, FUSION_INPUT_NAMES,
-                        FUSION_OUTPUT_NAMES, NUM_NODES, cell_edges)
+from .structure import (CELL_NUM_INPUTS, FUSION_INPUT_NAMES, FUSION_OUTPUT_NAMES,
+                        NUM_NODES, cell_edges)
 
 
 class FusionCell(nn.Module):
@@ -28,17 +31,19 @@ class FusionCell(nn.Module):
             partial_channels).
     """
 
-    def __init__(self, in_channels: Sequence[int], channels: int,
-                 norm_cfg: Optional[dict] = None, **cell_args) -> None:
+    def __init__(self,
+                 in_channels: Sequence[int],
+                 channels: int,
+                 norm_cfg: Optional[dict] = None,
+                 **cell_args) -> None:
         super().__init__()
         self.pre = nn.ModuleList(
             ReLUConvBN(c, channels, 1, norm_cfg=norm_cfg) for c in in_channels)
-        self.cell = Cell(channels, len(in_channels), 'normal',
-                         norm_cfg=norm_cfg, **cell_args)
+        self.cell = Cell(
+            channels, len(in_channels), 'normal', norm_cfg=norm_cfg, **cell_args)
 
     def forward(self, inputs: Sequence[Tensor],
-                arch: Optional[ArchitectureParameters]
-                ) -> Tuple[Tensor, Tensor]:
+                arch: Optional[ArchitectureParameters]) -> Tuple[Tensor, Tensor]:
         """3 inputs -> (nodes (B, 4C, H, W), inputs (B, 3C, H, W))."""
         projected = [pre(x) for pre, x in zip(self.pre, inputs)]
         return self.cell(projected, arch), torch.cat(projected, 1)
@@ -48,10 +53,10 @@ class Fusion(nn.Module):
     """``num_layers`` layers of a pose cell and a parsing cell.
 
     Layer l reads the four features of layer l - 1 (the high-level features,
-    of ``in_channels``, for l = 0): the pose cell (pose-aux, pose, parsing) gives the next pose (its
-    nodes) and pose-aux (its inputs) features, the parsing cell (edge, pose,
-    parsing) the next parsing and edge features. Cells of one type share their
-    genotype (or, when searched, architecture parameters).
+    of ``in_channels``, for l = 0): the pose cell (pose-aux, pose, parsing) gives
+    the next pose (its nodes) and pose-aux (its inputs) features, the parsing cell
+    (edge, pose, parsing) the next parsing and edge features. Cells of one type
+    share their genotype (or, when searched, architecture parameters).
 
     Args:
         channels: C, channels of the high-level features and of the cells.
@@ -80,20 +85,19 @@ class Fusion(nn.Module):
             for name in FUSION_INPUT_NAMES:
                 self.arch[name] = ArchitectureParameters(
                     cell_edges(CELL_NUM_INPUTS[name]), len(op_names))
-        feature_channels = dict(in_channels or dict(
-            pose=channels, pose_aux=channels, parsing=channels, edge=channels))
+        feature_channels = dict(
+            in_channels
+            or dict(pose=channels, pose_aux=channels, parsing=channels, edge=channels))
         self.layers = nn.ModuleList()
         for _ in range(num_layers):
             layer = nn.ModuleDict()
             for name, inputs in FUSION_INPUT_NAMES.items():
-                cell_args = (dict(op_names=op_names,
-                                  partial_channels=partial_channels)
-                             if genotype is None else dict(
-                                 genotype=genotype[name]))
+                cell_args = (
+                    dict(op_names=op_names, partial_channels=partial_channels)
+                    if genotype is None else dict(genotype=genotype[name]))
                 cell_args['op_cfg'] = op_cfg
-                layer[name] = FusionCell(
-                    [feature_channels[n] for n in inputs], channels, norm_cfg,
-                    **cell_args)
+                layer[name] = FusionCell([feature_channels[n] for n in inputs],
+                                         channels, norm_cfg, **cell_args)
             self.layers.append(layer)
             for name, inputs in FUSION_INPUT_NAMES.items():
                 nodes, passed = FUSION_OUTPUT_NAMES[name]
@@ -103,8 +107,8 @@ class Fusion(nn.Module):
         self.out_channels = feature_channels
 
     def forward(self, feats: Dict[str, Tensor]) -> Dict[str, Tensor]:
-        """The four high-level features (B, C, H, W) by name -> the fused ones
-        (channels in :attr:`out_channels`)."""
+        """The four high-level features (B, C, H, W) by name -> the fused ones (channels
+        in :attr:`out_channels`)."""
         for layer in self.layers:
             fused = {}
             for name, inputs in FUSION_INPUT_NAMES.items():

@@ -24,9 +24,8 @@ import yaml
 
 from .mixed_op import ArchitectureParameters
 from .operations import OPS
-from .structure import (BRANCHES, CELL_NUM_INPUTS, INTERACTION_TASKS,
-                        NUM_NODES, PART_CELLS, cell_edges,
-                        interaction_sources)
+from .structure import (BRANCHES, CELL_NUM_INPUTS, INTERACTION_TASKS, NUM_NODES,
+                        PART_CELLS, cell_edges, interaction_sources)
 
 
 class GenotypeError(ValueError):
@@ -71,8 +70,7 @@ def _check_keys(table, allowed: Sequence[str], where: str) -> None:
 def _check_cells(table, part: str, where: str) -> Dict[str, List]:
     _check_keys(table, PART_CELLS[part], where)
     return {
-        name: _check_cell(table[name], f'{where}.{name}',
-                          CELL_NUM_INPUTS[name])
+        name: _check_cell(table[name], f'{where}.{name}', CELL_NUM_INPUTS[name])
         for name in PART_CELLS[part]
     }
 
@@ -134,14 +132,14 @@ def check_genotype(genotype: dict, source: str = 'genotype') -> dict:
     if 'decoder' in genotype:
         _check_keys(genotype['decoder'], BRANCHES, f'{source}: decoder')
         checked['decoder'] = {
-            branch: _check_cell(genotype['decoder'][branch],
-                                f'{source}: decoder.{branch}',
-                                CELL_NUM_INPUTS['upsample'])
+            branch:
+            _check_cell(genotype['decoder'][branch], f'{source}: decoder.{branch}',
+                        CELL_NUM_INPUTS['upsample'])
             for branch in BRANCHES
         }
     if 'interaction' in genotype:
-        checked['interaction'] = _check_interaction(
-            genotype['interaction'], f'{source}: interaction')
+        checked['interaction'] = _check_interaction(genotype['interaction'],
+                                                    f'{source}: interaction')
     if 'fusion' in genotype:
         checked['fusion'] = _check_cells(genotype['fusion'], 'fusion',
                                          f'{source}: fusion')
@@ -168,8 +166,8 @@ def save_genotype(genotype: dict, path: str) -> None:
     """Write a checked genotype as YAML (one cell or node per line)."""
     genotype = check_genotype(genotype, path)
     with open(path, 'w') as f:
-        yaml.safe_dump(genotype, f, default_flow_style=None, sort_keys=False,
-                       width=1000)
+        yaml.safe_dump(
+            genotype, f, default_flow_style=None, sort_keys=False, width=1000)
 
 
 def derive_cell(arch: ArchitectureParameters, op_names: Sequence[str],
@@ -191,9 +189,9 @@ def derive_interaction(arch: ArchitectureParameters,
                        op_names: Sequence[str],
                        threshold: float = 0.7,
                        max_ops: int = 4) -> List[List[List]]:
-    """NPPNet's interaction rule: per target node the (source, op) pairs in
-    decreasing gamma, kept until their summed gamma reaches ``threshold`` or
-    ``max_ops`` are kept."""
+    """NPPNet's interaction rule: per target node the (source, op) pairs in decreasing
+    gamma, kept until their summed gamma reaches ``threshold`` or ``max_ops`` are
+    kept."""
     gamma = arch.gamma().detach()
     nodes, start = [], 0
     for n in arch.edges_per_node:

@@ -1,4 +1,7 @@
-"""NPPNet's dense multi-scale feature interaction (Sec. 3.4, eq. 4-5)."""
+"""NPPNet's dense multi-scale feature interaction (Sec.
+
+3.4, eq. 4-5).
+"""
 from typing import Optional, Sequence
 
 import torch
@@ -15,11 +18,13 @@ PROJECTIONS = ('conv_norm', 'conv_bias')
 
 
 class InteractionEdge(nn.Module):
-    """An operation on a source feature, resized bilinearly to the target's size
-    and mapped to its channels by ``project`` (a 1 x 1 convolution + norm layer,
-    or with bias, or None)."""
+    """An operation on a source feature, resized bilinearly to the target's size and
+    mapped to its channels by ``project`` (a 1 x 1 convolution + norm layer, or with
+    bias, or None)."""
 
-    def __init__(self, op: nn.Module, project: Optional[nn.Module],
+    def __init__(self,
+                 op: nn.Module,
+                 project: Optional[nn.Module],
                  align_corners: bool = False) -> None:
         super().__init__()
         self.op = op
@@ -29,8 +34,8 @@ class InteractionEdge(nn.Module):
     def forward(self, x: Tensor, size, weights: Optional[Tensor] = None):
         y = self.op(x) if weights is None else self.op(x, weights)
         if y.shape[2:] != size:
-            y = F.interpolate(y, size, mode='bilinear',
-                              align_corners=self.align_corners)
+            y = F.interpolate(
+                y, size, mode='bilinear', align_corners=self.align_corners)
         return y if self.project is None else self.project(y)
 
 
@@ -40,8 +45,9 @@ def _projection(kind: str, in_channels: int, out_channels: int, own: bool,
         return None if own else nn.Conv2d(in_channels, out_channels, 1)
     if in_channels == out_channels:
         return None
-    return nn.Sequential(nn.Conv2d(in_channels, out_channels, 1, bias=False),
-                         norm_layer(norm_cfg, out_channels))
+    return nn.Sequential(
+        nn.Conv2d(in_channels, out_channels, 1, bias=False),
+        norm_layer(norm_cfg, out_channels))
 
 
 class Interaction(nn.Module):
@@ -84,8 +90,8 @@ class Interaction(nn.Module):
                              f'{PROJECTIONS}, got {projection!r}')
         align_corners = (op_cfg or {}).get('align_corners', False)
         self.searchable = genotype is None
-        self.arch = ArchitectureParameters(
-            num_sources, len(op_names)) if self.searchable else None
+        self.arch = ArchitectureParameters(num_sources,
+                                           len(op_names)) if self.searchable else None
         if self.searchable:
             genotype = [[(None, j) for j in range(n)] for n in num_sources]
         self.sources = [[int(j) for _, j in pairs] for pairs in genotype]
@@ -94,24 +100,22 @@ class Interaction(nn.Module):
             edges = nn.ModuleList()
             for name, j in pairs:
                 c = source_channels[j]
-                op = (MixedOp(c, op_names, 1, partial_channels, norm_cfg,
-                              op_cfg) if self.searchable else build_op(
-                                  name, c, 1, norm_cfg, op_cfg))
+                op = (
+                    MixedOp(c, op_names, 1, partial_channels, norm_cfg, op_cfg)
+                    if self.searchable else build_op(name, c, 1, norm_cfg, op_cfg))
                 project = _projection(projection, c, target_channels[t],
                                       int(j) == num_sources[t] - 1, norm_cfg)
                 edges.append(InteractionEdge(op, project, align_corners))
             self.nodes.append(edges)
 
-    def forward(self, t: int, target: Tensor,
-                sources: Sequence[Tensor]) -> Tensor:
-        """Node t's feature (B, C_t, H_t, W_t) plus what it absorbs from the
-        computed ``sources``."""
+    def forward(self, t: int, target: Tensor, sources: Sequence[Tensor]) -> Tensor:
+        """Node t's feature (B, C_t, H_t, W_t) plus what it absorbs from the computed
+        ``sources``."""
         size = target.shape[2:]
         if not self.searchable:
-            return target + sum(
-                (edge(sources[j], size)
-                 for edge, j in zip(self.nodes[t], self.sources[t])),
-                torch.zeros_like(target))
+            return target + sum((edge(sources[j], size)
+                                 for edge, j in zip(self.nodes[t], self.sources[t])),
+                                torch.zeros_like(target))
         start = sum(len(s) for s in self.sources[:t])
         count = len(self.sources[t])
         op_weights = self.arch.op_weights()[start:start + count]

@@ -10,8 +10,8 @@ from .operations import build_op
 
 
 class ArchitectureParameters(nn.Module):
-    """The architecture parameters of one searchable part, kept apart from its
-    network weights (the search optimises them with their own optimizer).
+    """The architecture parameters of one searchable part, kept apart from its network
+    weights (the search optimises them with their own optimizer).
 
     The part is a set of nodes; node ``n`` has ``edges_per_node[n]`` incoming
     edges, each a mixed operation over ``num_ops`` candidates. ``alpha`` (E, O)
@@ -31,18 +31,19 @@ class ArchitectureParameters(nn.Module):
         self.beta = nn.Parameter(1e-3 * torch.randn(num_edges))
 
     def op_weights(self) -> Tensor:
-        """softmax(alpha) over the operations of each edge: (E, O)."""
+        """Softmax(alpha) over the operations of each edge: (E, O)."""
         return F.softmax(self.alpha, dim=-1)
 
     def edge_weights(self) -> Tensor:
-        """softmax(beta) over the incoming edges of each node: (E,)."""
-        return torch.cat([
-            F.softmax(b, dim=0)
-            for b in self.beta.split(list(self.edges_per_node))
-        ])
+        """Softmax(beta) over the incoming edges of each node: (E,)."""
+        return torch.cat(
+            [F.softmax(b, dim=0) for b in self.beta.split(list(self.edges_per_node))])
 
     def gamma(self) -> Tensor:
-        """The contribution of each operation of each edge (eq. 2): (E, O)."""
+        """The contribution of each operation of each edge (eq.
+
+        2): (E, O).
+        """
         return self.edge_weights()[:, None] * self.op_weights()
 
     def entropy(self, reduction: str = 'sum') -> Tensor:
@@ -66,8 +67,7 @@ class ArchitectureParameters(nn.Module):
 def channel_shuffle(x: Tensor, groups: int) -> Tensor:
     """Interleave the channels of ``groups`` equal channel groups."""
     b, c, h, w = x.shape
-    return x.view(b, groups, c // groups, h, w).transpose(1, 2).reshape(
-        b, c, h, w)
+    return x.view(b, groups, c // groups, h, w).transpose(1, 2).reshape(b, c, h, w)
 
 
 class MixedOp(nn.Module):
@@ -101,8 +101,7 @@ class MixedOp(nn.Module):
         self.k = partial_channels
         self.stride = stride
         self.ops = nn.ModuleList(
-            build_op(name, channels // partial_channels, stride, norm_cfg,
-                     op_cfg)
+            build_op(name, channels // partial_channels, stride, norm_cfg, op_cfg)
             for name in op_names)
 
     def forward(self, x: Tensor, weights: Tensor) -> Tensor:

@@ -15,9 +15,9 @@ from .genotype import derive_cell, derive_interaction, load_genotype
 from .interaction import Interaction
 from .mixed_op import ArchitectureParameters
 from .operations import ENCODER_DECODER_OPS, INTERACTION_FUSION_OPS, norm_layer
-from .structure import (BRANCHES, CELL_NUM_INPUTS, FUSION_INPUT_NAMES,
-                        HIGH_LEVEL, INTERACTION_TASKS, NUM_DECODER_CELLS,
-                        NUM_LEVELS, PART_CELLS, interaction_sources)
+from .structure import (BRANCHES, CELL_NUM_INPUTS, FUSION_INPUT_NAMES, HIGH_LEVEL,
+                        INTERACTION_TASKS, NUM_DECODER_CELLS, NUM_LEVELS, PART_CELLS,
+                        interaction_sources)
 
 PARTS = ('encoder', 'decoder', 'interaction', 'fusion')
 #: What a target node reads of the other branch's earlier levels: the cells'
@@ -122,10 +122,11 @@ class NPPNetwork(BaseModule):
         self.genotype = genotype
         self.num_classes = num_classes
         self.num_keypoints = num_keypoints
-        self.op_names = dict(encoder=ENCODER_DECODER_OPS,
-                             decoder=ENCODER_DECODER_OPS,
-                             interaction=INTERACTION_FUSION_OPS,
-                             fusion=INTERACTION_FUSION_OPS)
+        self.op_names = dict(
+            encoder=ENCODER_DECODER_OPS,
+            decoder=ENCODER_DECODER_OPS,
+            interaction=INTERACTION_FUSION_OPS,
+            fusion=INTERACTION_FUSION_OPS)
         self.op_names.update(op_names or {})
         self.op_names = {k: tuple(v) for k, v in self.op_names.items()}
         self.partial_channels = partial_channels
@@ -144,55 +145,57 @@ class NPPNetwork(BaseModule):
         norm_cfg = norm_cfg or dict(type='BN')
         op_cfg = dict(op_cfg or {}, align_corners=align_corners)
         self.branches = nn.ModuleDict({
-            b: EncoderDecoderBranch(
+            b:
+            EncoderDecoderBranch(
                 channels, num_cells, {
                     part: None if part in search else genotype[part][b]
                     for part in ('encoder', 'decoder')
-                }, self.op_names, partial_channels, norm_cfg, op_cfg,
-                deep_stem)
+                }, self.op_names, partial_channels, norm_cfg, op_cfg, deep_stem)
             for b in BRANCHES
         })
         feature_channels = self.branches['pose'].out_channels
         self.interactions = nn.ModuleDict()
         if 'interaction' in search or 'interaction' in genotype:
             for task, (stage, _) in INTERACTION_TASKS.items():
-                targets = (range(NUM_LEVELS) if stage == 'encoder' else range(
-                    NUM_LEVELS, NUM_LEVELS + NUM_DECODER_CELLS))
+                targets = (
+                    range(NUM_LEVELS) if stage == 'encoder' else range(
+                        NUM_LEVELS, NUM_LEVELS + NUM_DECODER_CELLS))
                 self.interactions[task] = Interaction(
                     feature_channels, [feature_channels[i] for i in targets],
                     interaction_sources(stage),
-                    None if 'interaction' in search else
-                    genotype['interaction'][task],
-                    self.op_names['interaction'], partial_channels,
-                    norm_cfg, op_cfg, interaction_projection)
+                    None if 'interaction' in search else genotype['interaction'][task],
+                    self.op_names['interaction'], partial_channels, norm_cfg, op_cfg,
+                    interaction_projection)
         head_in = sum(feature_channels[i] for i in self.head_levels)
         high_channels = {name: channels for name in HIGH_LEVEL}
         high_channels.update(high_level_channels or {})
         self.high_level = nn.ModuleDict({
-            name: nn.Sequential(
-                nn.ReLU(), nn.Conv2d(head_in, c, 1),
-                norm_layer(norm_cfg, c)) if high_level_preact else ConvModule(
-                    head_in, c, 1, norm_cfg=norm_cfg)
+            name:
+            nn.Sequential(nn.ReLU(), nn.Conv2d(head_in, c, 1), norm_layer(norm_cfg, c))
+            if high_level_preact else ConvModule(head_in, c, 1, norm_cfg=norm_cfg)
             for name, c in high_channels.items()
         })
-        out = dict(pose=num_keypoints, pose_aux=num_keypoints,
-                   parsing=num_classes, edge=edge_classes)
+        out = dict(
+            pose=num_keypoints,
+            pose_aux=num_keypoints,
+            parsing=num_classes,
+            edge=edge_classes)
         heads = heads or {}
         self.initial = nn.ModuleDict({
-            name: self._predictor(high_channels[name], n, heads.get(name),
-                                  norm_cfg)
+            name:
+            self._predictor(high_channels[name], n, heads.get(name), norm_cfg)
             for name, n in out.items()
         })
         self.fusion = None
         if 'fusion' in search or 'fusion' in genotype:
-            self.fusion = Fusion(
-                channels, num_fusion_layers,
-                None if 'fusion' in search else genotype['fusion'],
-                self.op_names['fusion'], partial_channels, norm_cfg, op_cfg,
-                high_channels)
+            self.fusion = Fusion(channels, num_fusion_layers,
+                                 None if 'fusion' in search else genotype['fusion'],
+                                 self.op_names['fusion'], partial_channels, norm_cfg,
+                                 op_cfg, high_channels)
             self.final = nn.ModuleDict({
-                name: self._predictor(self.fusion.out_channels[name],
-                                      out[name], heads.get(name), norm_cfg)
+                name:
+                self._predictor(self.fusion.out_channels[name], out[name],
+                                heads.get(name), norm_cfg)
                 for name in final_outputs
             })
 
@@ -205,8 +208,8 @@ class NPPNetwork(BaseModule):
         hidden, k = head['channels'], head.get('kernel_size', 1)
         return nn.Sequential(
             nn.ReLU(),
-            nn.Conv2d(in_channels, hidden, k, padding=k // 2,
-                      bias=head.get('bias', True)),
+            nn.Conv2d(
+                in_channels, hidden, k, padding=k // 2, bias=head.get('bias', True)),
             norm_layer(norm_cfg, hidden), nn.ReLU(inplace=True),
             nn.Conv2d(hidden, out_channels, 1))
 
@@ -255,8 +258,8 @@ class NPPNetwork(BaseModule):
                 states[b][1] = feats[b][-1]
         for t in range(NUM_DECODER_CELLS):
             for b in BRANCHES:
-                out = self.branches[b].forward_decoder(
-                    t, feats[b][-1], feats[b][NUM_LEVELS - 2 - t])
+                out = self.branches[b].forward_decoder(t, feats[b][-1],
+                                                       feats[b][NUM_LEVELS - 2 - t])
                 raw[b].append(out)
                 feats[b].append(out)
             self._interact_level('decoder', t, raw, feats)
@@ -264,34 +267,39 @@ class NPPNetwork(BaseModule):
 
     def _interact_level(self, stage: str, t: int, raw: Dict[str, list],
                         feats: Dict[str, list]) -> None:
-        """Node t of both branches absorbs the other branch's features: its
-        earlier levels as its cells produced them (eq. 4-5) or after their
+        """Node t of both branches absorbs the other branch's features: its earlier
+        levels as its cells produced them (eq.
+
+        4-5) or after their
         own interaction (``interaction_reads``), its current level as its
-        cells produced it."""
+        cells produced it.
+        """
         for task, (task_stage, target) in INTERACTION_TASKS.items():
             if task_stage != stage or task not in self.interactions:
                 continue
             other = 'parsing' if target == 'pose' else 'pose'
             sources = raw[other] if self.interaction_reads == 'cell_outputs' \
                 else feats[other][:-1] + raw[other][-1:]
-            feats[target][-1] = self.interactions[task](t, raw[target][-1],
-                                                        sources)
+            feats[target][-1] = self.interactions[task](t, raw[target][-1], sources)
 
     def output_size(self, size: Sequence[int]) -> Tuple[int, int]:
         """(h, w) of the predictions for an input of ``size`` (H, W)."""
         return self.branches['pose'].output_size(size)
 
     def forward(self, inputs: Tensor) -> Dict[str, Dict[str, Tensor]]:
-        """Images (B, 3, H, W) -> ``initial`` predictions (pose, pose_aux,
-        parsing, edge) and, with a fusion, ``final`` ones (``final_outputs``),
-        all at 1/4 of the input (:meth:`output_size`)."""
+        """Images (B, 3, H, W) -> ``initial`` predictions (pose, pose_aux, parsing,
+        edge) and, with a fusion, ``final`` ones (``final_outputs``), all at 1/4 of the
+        input (:meth:`output_size`)."""
         feats = self.features(inputs)
         size = feats['pose'][0].shape[2:]
         high = {}
         for name, branch in HIGH_LEVEL.items():
             levels = [
-                F.interpolate(feats[branch][i], size, mode='bilinear',
-                              align_corners=self.align_corners)
+                F.interpolate(
+                    feats[branch][i],
+                    size,
+                    mode='bilinear',
+                    align_corners=self.align_corners)
                 if feats[branch][i].shape[2:] != size else feats[branch][i]
                 for i in self.head_levels
             ]
@@ -300,11 +308,12 @@ class NPPNetwork(BaseModule):
         if self.fusion is None:
             return dict(initial=initial)
         fused = self.fusion(high)
-        return dict(initial=initial,
-                    final={
-                        name: head(fused[name])
-                        for name, head in self.final.items()
-                    })
+        return dict(
+            initial=initial,
+            final={
+                name: head(fused[name])
+                for name, head in self.final.items()
+            })
 
     def architecture(self) -> Dict[str, ArchitectureParameters]:
         """The architecture parameters of the searched parts by dotted name."""
@@ -315,12 +324,14 @@ class NPPNetwork(BaseModule):
         }
 
     def entropy(self, reduction: str = 'sum') -> Tensor:
-        """E(A) (eq. 8) over every searched part: with ``reduction='sum'`` the
+        """E(A) (eq.
+
+        8) over every searched part: with ``reduction='sum'`` the
         summed entropy of every edge (eq. 8 as written), with 'mean' the mean
         over the architecture tensors of their mean normalised entropy (the
-        authors' release; see :meth:`ArchitectureParameters.entropy`)."""
-        values = [arch.entropy(reduction)
-                  for arch in self.architecture().values()]
+        authors' release; see :meth:`ArchitectureParameters.entropy`).
+        """
+        values = [arch.entropy(reduction) for arch in self.architecture().values()]
         total = sum(values)
         return total / len(values) if reduction == 'mean' else total
 
@@ -332,32 +343,32 @@ class NPPNetwork(BaseModule):
         if 'encoder' in self.search:
             genotype['encoder'] = {
                 b: {
-                    name: derive_cell(self.branches[b].arch[name],
-                                      self.op_names['encoder'],
-                                      CELL_NUM_INPUTS[name])
+                    name:
+                    derive_cell(self.branches[b].arch[name], self.op_names['encoder'],
+                                CELL_NUM_INPUTS[name])
                     for name in PART_CELLS['encoder']
                 }
                 for b in BRANCHES
             }
         if 'decoder' in self.search:
             genotype['decoder'] = {
-                b: derive_cell(self.branches[b].arch['upsample'],
-                               self.op_names['decoder'],
-                               CELL_NUM_INPUTS['upsample'])
+                b:
+                derive_cell(self.branches[b].arch['upsample'], self.op_names['decoder'],
+                            CELL_NUM_INPUTS['upsample'])
                 for b in BRANCHES
             }
         if 'interaction' in self.search:
             genotype['interaction'] = {
-                task: derive_interaction(self.interactions[task].arch,
-                                         self.op_names['interaction'],
-                                         threshold, max_ops)
+                task:
+                derive_interaction(self.interactions[task].arch,
+                                   self.op_names['interaction'], threshold, max_ops)
                 for task in INTERACTION_TASKS
             }
         if 'fusion' in self.search:
             genotype['fusion'] = {
-                name: derive_cell(self.fusion.arch[name],
-                                  self.op_names['fusion'],
-                                  CELL_NUM_INPUTS[name])
+                name:
+                derive_cell(self.fusion.arch[name], self.op_names['fusion'],
+                            CELL_NUM_INPUTS[name])
                 for name in FUSION_INPUT_NAMES
             }
         return genotype

@@ -36,35 +36,49 @@ class ReLUConvBN(nn.Sequential):
                  bias: bool = False) -> None:
         super().__init__(
             nn.ReLU(inplace=False),
-            nn.Conv2d(in_channels, out_channels, kernel_size, stride,
-                      kernel_size // 2, bias=bias),
-            norm_layer(norm_cfg, out_channels))
+            nn.Conv2d(
+                in_channels,
+                out_channels,
+                kernel_size,
+                stride,
+                kernel_size // 2,
+                bias=bias), norm_layer(norm_cfg, out_channels))
 
 
 class DilatedConv(nn.Sequential):
     """ReLU, a depthwise dilated 3 x 3 convolution, a pointwise 1 x 1 one, BN."""
 
-    def __init__(self, channels: int, stride: int, dilation: int,
+    def __init__(self,
+                 channels: int,
+                 stride: int,
+                 dilation: int,
                  norm_cfg: Optional[dict] = None) -> None:
         super().__init__(
             nn.ReLU(inplace=False),
-            nn.Conv2d(channels, channels, 3, stride, dilation,
-                      dilation=dilation, groups=channels, bias=False),
-            nn.Conv2d(channels, channels, 1, bias=False),
+            nn.Conv2d(
+                channels,
+                channels,
+                3,
+                stride,
+                dilation,
+                dilation=dilation,
+                groups=channels,
+                bias=False), nn.Conv2d(channels, channels, 1, bias=False),
             norm_layer(norm_cfg, channels))
 
 
 class FactorizedReduce(nn.Module):
     """Halves the resolution: two 1 x 1 stride-2 convolutions on offset grids."""
 
-    def __init__(self, in_channels: int, out_channels: int,
+    def __init__(self,
+                 in_channels: int,
+                 out_channels: int,
                  norm_cfg: Optional[dict] = None) -> None:
         super().__init__()
         half = out_channels // 2
         self.relu = nn.ReLU(inplace=False)
         self.conv1 = nn.Conv2d(in_channels, half, 1, 2, bias=False)
-        self.conv2 = nn.Conv2d(in_channels, out_channels - half, 1, 2,
-                               bias=False)
+        self.conv2 = nn.Conv2d(in_channels, out_channels - half, 1, 2, bias=False)
         self.bn = norm_layer(norm_cfg, out_channels)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -76,10 +90,11 @@ class FactorizedReduce(nn.Module):
 class MaxPoolBN(nn.Sequential):
     """3 x 3 max-pooling followed by BN."""
 
-    def __init__(self, channels: int, stride: int,
+    def __init__(self,
+                 channels: int,
+                 stride: int,
                  norm_cfg: Optional[dict] = None) -> None:
-        super().__init__(
-            nn.MaxPool2d(3, stride, 1), norm_layer(norm_cfg, channels))
+        super().__init__(nn.MaxPool2d(3, stride, 1), norm_layer(norm_cfg, channels))
 
 
 class SEConnect(nn.Module):
@@ -92,7 +107,9 @@ class SEConnect(nn.Module):
     which builds that norm layer, unused, at stride 1 too).
     """
 
-    def __init__(self, channels: int, stride: int,
+    def __init__(self,
+                 channels: int,
+                 stride: int,
                  norm_cfg: Optional[dict] = None,
                  reduce: str = 'factorized') -> None:
         super().__init__()
@@ -103,13 +120,11 @@ class SEConnect(nn.Module):
         self.stride = stride
         self.excite = nn.Sequential(
             nn.AdaptiveAvgPool2d(1), nn.Conv2d(channels, hidden, 1),
-            nn.ReLU(inplace=False), nn.Conv2d(hidden, channels, 1),
-            nn.Sigmoid())
+            nn.ReLU(inplace=False), nn.Conv2d(hidden, channels, 1), nn.Sigmoid())
         self.reduce = FactorizedReduce(
             channels, channels,
             norm_cfg) if stride == 2 and reduce == 'factorized' else None
-        self.bn = norm_layer(norm_cfg,
-                             channels) if reduce == 'avg_pool' else None
+        self.bn = norm_layer(norm_cfg, channels) if reduce == 'avg_pool' else None
 
     def forward(self, x: Tensor) -> Tensor:
         x = x * self.excite(x)
@@ -125,23 +140,24 @@ class PooledConv(nn.Module):
     ``bias``), BN, then bilinear upsampling back to the input size (to half of
     it with stride 2)."""
 
-    def __init__(self, channels: int, stride: int,
-                 norm_cfg: Optional[dict] = None, bias: bool = False,
+    def __init__(self,
+                 channels: int,
+                 stride: int,
+                 norm_cfg: Optional[dict] = None,
+                 bias: bool = False,
                  align_corners: bool = False) -> None:
         super().__init__()
         self.stride = stride
         self.align_corners = align_corners
         self.pool = nn.AvgPool2d(2, 2, ceil_mode=True)
-        self.conv = ReLUConvBN(channels, channels, 3, norm_cfg=norm_cfg,
-                               bias=bias)
+        self.conv = ReLUConvBN(channels, channels, 3, norm_cfg=norm_cfg, bias=bias)
 
     def forward(self, x: Tensor) -> Tensor:
         size = (-(-x.shape[2] // self.stride), -(-x.shape[3] // self.stride))
         y = self.conv(self.pool(x))
         if y.shape[2:] == size:
             return y
-        return F.interpolate(y, size, mode='bilinear',
-                             align_corners=self.align_corners)
+        return F.interpolate(y, size, mode='bilinear', align_corners=self.align_corners)
 
 
 class Identity(nn.Module):
@@ -153,42 +169,48 @@ class Identity(nn.Module):
 
 def _skip(channels: int, stride: int, norm_cfg: Optional[dict],
           op_cfg: dict) -> nn.Module:
-    return Identity() if stride == 1 else FactorizedReduce(
-        channels, channels, norm_cfg)
+    return Identity() if stride == 1 else FactorizedReduce(channels, channels, norm_cfg)
 
 
 #: Operation name -> factory(channels, stride, norm_cfg, op_cfg).
 OPS: Dict[str, Callable[[int, int, Optional[dict], dict], nn.Module]] = {
-    'std3': lambda c, s, n, o: ReLUConvBN(c, c, 3, s, n),
-    'std1': lambda c, s, n, o: ReLUConvBN(c, c, 1, s, n),
-    'dil3_r2': lambda c, s, n, o: DilatedConv(c, s, 2, n),
-    'dil3_r4': lambda c, s, n, o: DilatedConv(c, s, 4, n),
-    'maxpool3': lambda c, s, n, o: MaxPoolBN(c, s, n),
-    'skip': _skip,
-    'se': lambda c, s, n, o: SEConnect(c, s, n, o.get('se_reduce',
-                                                      'factorized')),
-    'pooled_conv': lambda c, s, n, o: PooledConv(
-        c, s, n, o.get('pooled_conv_bias', False),
-        o.get('align_corners', False)),
+    'std3':
+    lambda c, s, n, o: ReLUConvBN(c, c, 3, s, n),
+    'std1':
+    lambda c, s, n, o: ReLUConvBN(c, c, 1, s, n),
+    'dil3_r2':
+    lambda c, s, n, o: DilatedConv(c, s, 2, n),
+    'dil3_r4':
+    lambda c, s, n, o: DilatedConv(c, s, 4, n),
+    'maxpool3':
+    lambda c, s, n, o: MaxPoolBN(c, s, n),
+    'skip':
+    _skip,
+    'se':
+    lambda c, s, n, o: SEConnect(c, s, n, o.get('se_reduce', 'factorized')),
+    'pooled_conv':
+    lambda c, s, n, o: PooledConv(c, s, n, o.get('pooled_conv_bias', False),
+                                  o.get('align_corners', False)),
 }
 
 #: The keys of ``op_cfg``.
 OP_CFG_KEYS = ('se_reduce', 'pooled_conv_bias', 'align_corners')
 
 #: The encoder-decoder search space (NPPNet Sec. 3.2).
-ENCODER_DECODER_OPS: Tuple[str, ...] = ('std3', 'se', 'dil3_r4', 'dil3_r2',
-                                        'std1', 'maxpool3', 'skip')
+ENCODER_DECODER_OPS: Tuple[str, ...] = ('std3', 'se', 'dil3_r4', 'dil3_r2', 'std1',
+                                        'maxpool3', 'skip')
 #: The interaction and fusion search space: pooled conv in place of skip.
-INTERACTION_FUSION_OPS: Tuple[str, ...] = ('std3', 'dil3_r4', 'se',
-                                           'maxpool3', 'dil3_r2', 'std1',
-                                           'pooled_conv')
+INTERACTION_FUSION_OPS: Tuple[str, ...] = ('std3', 'dil3_r4', 'se', 'maxpool3',
+                                           'dil3_r2', 'std1', 'pooled_conv')
 
 
-def build_op(name: str, channels: int, stride: int = 1,
+def build_op(name: str,
+             channels: int,
+             stride: int = 1,
              norm_cfg: Optional[dict] = None,
              op_cfg: Optional[dict] = None) -> nn.Module:
-    """The operation ``name`` on ``channels`` channels with ``stride``, the
-    norm layer of ``norm_cfg`` (default BN) and the variants of ``op_cfg``."""
+    """The operation ``name`` on ``channels`` channels with ``stride``, the norm layer
+    of ``norm_cfg`` (default BN) and the variants of ``op_cfg``."""
     if name not in OPS:
         raise ValueError(f'unknown NPPNet operation {name!r}; expected one of '
                          f'{sorted(OPS)}')

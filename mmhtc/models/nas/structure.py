@@ -13,23 +13,21 @@ NUM_NODES = 4
 #: Number of inputs of each cell type.
 CELL_NUM_INPUTS = dict(normal=2, reduce=2, upsample=2, pose=3, par=3)
 #: The cell types of each part with cells.
-PART_CELLS = dict(encoder=('normal', 'reduce'),
-                  decoder=('upsample', ),
-                  fusion=('pose', 'par'))
+PART_CELLS = dict(
+    encoder=('normal', 'reduce'), decoder=('upsample', ), fusion=('pose', 'par'))
 #: Interaction task -> (stage, target branch); sources are the other branch's.
-INTERACTION_TASKS = dict(task1=('encoder', 'pose'),
-                         task2=('encoder', 'parsing'),
-                         task3=('decoder', 'pose'),
-                         task4=('decoder', 'parsing'))
+INTERACTION_TASKS = dict(
+    task1=('encoder', 'pose'),
+    task2=('encoder', 'parsing'),
+    task3=('decoder', 'pose'),
+    task4=('decoder', 'parsing'))
 #: The high-level features (eq. 6) and the branch each comes from.
-HIGH_LEVEL = dict(pose='pose', pose_aux='pose', parsing='parsing',
-                  edge='parsing')
+HIGH_LEVEL = dict(pose='pose', pose_aux='pose', parsing='parsing', edge='parsing')
 #: The features each fusion cell reads, in genotype order (Sec. 3.5).
-FUSION_INPUT_NAMES = dict(pose=('pose_aux', 'pose', 'parsing'),
-                          par=('edge', 'pose', 'parsing'))
+FUSION_INPUT_NAMES = dict(
+    pose=('pose_aux', 'pose', 'parsing'), par=('edge', 'pose', 'parsing'))
 #: The features each fusion cell writes: (its nodes, its inputs).
-FUSION_OUTPUT_NAMES = dict(pose=('pose', 'pose_aux'),
-                           par=('parsing', 'edge'))
+FUSION_OUTPUT_NAMES = dict(pose=('pose', 'pose_aux'), par=('parsing', 'edge'))
 
 
 def cell_edges(num_inputs: int) -> List[int]:

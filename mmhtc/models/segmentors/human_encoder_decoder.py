@@ -1,4 +1,4 @@
-"""mmseg's EncoderDecoder that predicts every task of an HTCorrM head."""
+"""Mmseg's EncoderDecoder that predicts every task of an HTCorrM head."""
 from typing import List, Optional
 
 from mmengine.structures import PixelData
@@ -41,9 +41,7 @@ class HumanEncoderDecoder(EncoderDecoder):
         **kwargs: Arguments of mmseg's ``EncoderDecoder``.
     """
 
-    def __init__(self,
-                 pose_decoder: Optional[dict] = None,
-                 **kwargs) -> None:
+    def __init__(self, pose_decoder: Optional[dict] = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.pose_decoder = pose_decoder or dict(type='MSRAHeatmap', sigma=2)
 
@@ -67,37 +65,38 @@ class HumanEncoderDecoder(EncoderDecoder):
                 sample.pred_edge_map = PixelData(data=sample.seg_logits.data)
                 del sample.pred_sem_seg
             elif 'edge' in predictions:
-                sample.pred_edge_map = PixelData(data=self._to_original(
-                    predictions['edge'][i:i + 1].sigmoid(), sample, size)[0])
+                sample.pred_edge_map = PixelData(
+                    data=self._to_original(predictions['edge'][i:i + 1].sigmoid(),
+                                           sample, size)[0])
             if head.core.main == 'edge' and 'parsing' in predictions:
-                probs = self._to_original(
-                    predictions['parsing'][i:i + 1].softmax(1), sample, size)
+                probs = self._to_original(predictions['parsing'][i:i + 1].softmax(1),
+                                          sample, size)
                 sample.pred_sem_seg = PixelData(data=probs.argmax(1))
             if 'pose' in predictions:
-                sample.pred_instances = decode_keypoints(
-                    predictions['pose'][i], sample.metainfo, size,
-                    self.pose_decoder)
+                sample.pred_instances = decode_keypoints(predictions['pose'][i],
+                                                         sample.metainfo, size,
+                                                         self.pose_decoder)
             if outputs['relation'] is not None:
                 h, w = outputs['refined'].shape[2:]
                 relation = outputs['relation'][i]
                 keys = relation.shape[-1]
                 sample.pred_relation = PixelData(
                     data=relation.T.reshape(keys, h, w),
-                    metainfo=dict(key_shape=(h, w) if keys == h * w else
-                                  (h // 2, w // 2)))
+                    metainfo=dict(
+                        key_shape=(h, w) if keys == h * w else (h // 2, w // 2)))
         return data_samples
 
     def _add_main_result(self, logits: Tensor, sample, size) -> None:
-        """``seg_logits`` and ``pred_sem_seg`` of the main output (1, C, h, w) in
-        the original image, as mmseg's ``postprocess_result`` writes them."""
+        """``seg_logits`` and ``pred_sem_seg`` of the main output (1, C, h, w) in the
+        original image, as mmseg's ``postprocess_result`` writes them."""
         logits = self._to_original(logits, sample, size)[0]
         if logits.shape[0] > 1:
             pred = logits.argmax(0, keepdim=True)
         else:
             logits = logits.sigmoid()
             pred = (logits > self.decode_head.threshold).to(logits)
-        sample.set_data(dict(seg_logits=PixelData(data=logits),
-                             pred_sem_seg=PixelData(data=pred)))
+        sample.set_data(
+            dict(seg_logits=PixelData(data=logits), pred_sem_seg=PixelData(data=pred)))
 
     def _to_original(self, maps: Tensor, sample, size) -> Tensor:
         return to_original(maps, sample.metainfo, size, self.align_corners)

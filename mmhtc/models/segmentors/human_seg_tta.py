@@ -10,7 +10,7 @@ from ...structures import flip_permutation
 
 @SEG_MODELS.register_module()
 class HumanSegTTAModel(SegTTAModel):
-    """mmseg's ``SegTTAModel`` (multi-scale and flip testing) for human parsing.
+    """Mmseg's ``SegTTAModel`` (multi-scale and flip testing) for human parsing.
 
     mmseg flips a flipped view's prediction back, but its left-arm channel then
     scores the right arm. This model exchanges the channels of each left/right class
@@ -26,7 +26,6 @@ class HumanSegTTAModel(SegTTAModel):
                 if sample.metainfo.get('flip'):
                     logits = sample.seg_logits.data
                     order = flip_permutation(
-                        logits.shape[0],
-                        sample.metainfo.get('class_flip_pairs', ()))
+                        logits.shape[0], sample.metainfo.get('class_flip_pairs', ()))
                     sample.seg_logits.data = logits[torch.from_numpy(order)]
         return super().merge_preds(data_samples_list)

@@ -24,10 +24,11 @@ TASKS = ('pose', 'pose_aux', 'parsing', 'edge')
 
 def blur_heatmaps(heatmaps: Tensor, sigma: float) -> Tensor:
     """Gaussian-blurred heatmaps (B, K, H, W), each rescaled to its former peak:
-    the pose-auxiliary target."""
+
+    the pose-auxiliary target.
+    """
     radius = max(int(math.ceil(3 * sigma)), 1)
-    x = torch.arange(-radius, radius + 1, dtype=heatmaps.dtype,
-                     device=heatmaps.device)
+    x = torch.arange(-radius, radius + 1, dtype=heatmaps.dtype, device=heatmaps.device)
     kernel = torch.exp(-x**2 / (2 * sigma**2))
     kernel = kernel / kernel.sum()
     b, k, h, w = heatmaps.shape
@@ -115,8 +116,7 @@ class NPPNet(BaseSegmentor):
                  data_preprocessor: Optional[dict] = None,
                  pretrained: Optional[str] = None,
                  init_cfg: Optional[dict] = None) -> None:
-        super().__init__(data_preprocessor=data_preprocessor,
-                         init_cfg=init_cfg)
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         if pretrained is not None:
             raise ValueError('NPPNet: the searched network has no pretrained '
                              f'backbone; got pretrained={pretrained!r} (use '
@@ -126,19 +126,21 @@ class NPPNet(BaseSegmentor):
         self.ignore_index = ignore_index
         self.align_corners = align_corners
         self.pose_decoder = pose_decoder or dict(type='MSRAHeatmap', sigma=2)
-        self.train_cfg = dict(warmup=0, entropy_from=math.inf,
-                              entropy_weight=0.25, entropy_reduction='mean',
-                              by_epoch=True)
+        self.train_cfg = dict(
+            warmup=0,
+            entropy_from=math.inf,
+            entropy_weight=0.25,
+            entropy_reduction='mean',
+            by_epoch=True)
         self.train_cfg.update(train_cfg or {})
         self.test_cfg = dict(scales=(1.0, ), flip=False)
         self.test_cfg.update(test_cfg or {})
         self.weighting = UncertaintyWeighting(TASKS)
-        self.pose_loss = SEG_MODELS.build(loss_pose or dict(
-            type='mmpose.KeypointMSELoss', use_target_weight=True))
-        self.parsing_loss = SEG_MODELS.build(loss_parsing or dict(
-            type='mmseg.CrossEntropyLoss', avg_non_ignore=True))
-        self.edge_loss = SEG_MODELS.build(loss_edge or dict(
-            type='BalancedEdgeLoss'))
+        self.pose_loss = SEG_MODELS.build(
+            loss_pose or dict(type='mmpose.KeypointMSELoss', use_target_weight=True))
+        self.parsing_loss = SEG_MODELS.build(
+            loss_parsing or dict(type='mmseg.CrossEntropyLoss', avg_non_ignore=True))
+        self.edge_loss = SEG_MODELS.build(loss_edge or dict(type='BalancedEdgeLoss'))
 
     @property
     def searching(self) -> bool:
@@ -156,9 +158,11 @@ class NPPNet(BaseSegmentor):
 
     def encode_decode(self, inputs: Tensor, batch_img_metas: List[dict]):
         """Last-stage parsing logits at the input size (B, Q, H, W)."""
-        return resize(self._last(self.network(inputs))['parsing'],
-                      inputs.shape[2:], mode='bilinear',
-                      align_corners=self.align_corners)
+        return resize(
+            self._last(self.network(inputs))['parsing'],
+            inputs.shape[2:],
+            mode='bilinear',
+            align_corners=self.align_corners)
 
     def _forward(self, inputs: Tensor, data_samples=None) -> Dict:
         return self.network(inputs)
@@ -172,21 +176,21 @@ class NPPNet(BaseSegmentor):
         parsing = torch.stack([s.gt_sem_seg.data for s in data_samples])[:, 0]
         edge = torch.stack([s.gt_edge_map.data for s in data_samples])[:, 0]
         raw = dict(
-            pose=self._heatmap_loss([p['pose'] for p in stages], heatmaps,
-                                    weights),
+            pose=self._heatmap_loss([p['pose'] for p in stages], heatmaps, weights),
             pose_aux=self._heatmap_loss(
                 [p['pose_aux'] for p in stages if 'pose_aux' in p],
                 blur_heatmaps(heatmaps, self.aux_sigma), weights),
             parsing=sum(
-                self.parsing_loss(self._resize(logits, parsing.shape[1:]),
-                                  parsing.long(),
-                                  ignore_index=self.ignore_index)
+                self.parsing_loss(
+                    self._resize(logits, parsing.shape[1:]),
+                    parsing.long(),
+                    ignore_index=self.ignore_index)
                 for logits in (p['parsing'] for p in stages)),
             edge=sum(
-                self.edge_loss(self._resize(edge_logit(p['edge']),
-                                            edge.shape[1:]),
-                               edge, ignore_index=self.ignore_index)
-                for p in stages if 'edge' in p))
+                self.edge_loss(
+                    self._resize(edge_logit(p['edge']), edge.shape[1:]),
+                    edge,
+                    ignore_index=self.ignore_index) for p in stages if 'edge' in p))
         losses = self.weighting(raw)
         losses.update({f'raw_{task}': loss.detach() for task, loss in raw.items()})
         return losses
@@ -194,8 +198,7 @@ class NPPNet(BaseSegmentor):
     def _resize(self, maps: Tensor, size) -> Tensor:
         if maps.shape[2:] == tuple(size):
             return maps
-        return resize(maps, size, mode='bilinear',
-                      align_corners=self.align_corners)
+        return resize(maps, size, mode='bilinear', align_corners=self.align_corners)
 
     def _heatmap_loss(self, predictions: List[Tensor], target: Tensor,
                       weights: Tensor) -> Tensor:
@@ -205,8 +208,7 @@ class NPPNet(BaseSegmentor):
 
     def _schedule_position(self) -> int:
         hub = MessageHub.get_current_instance()
-        return hub.get_info('epoch' if self.train_cfg['by_epoch'] else 'iter',
-                            0)
+        return hub.get_info('epoch' if self.train_cfg['by_epoch'] else 'iter', 0)
 
     def train_step(self, data: Union[dict, tuple, list],
                    optim_wrapper) -> Dict[str, Tensor]:
@@ -217,9 +219,9 @@ class NPPNet(BaseSegmentor):
 
     def search_step(self, data: dict, optim_wrapper,
                     model: nn.Module) -> Dict[str, Tensor]:
-        """An architecture step on ``data['architecture']`` (after the warm-up)
-        with the ``mutator`` optimizer, then a weight step on ``data['weights']``
-        with the ``architecture`` optimizer.
+        """An architecture step on ``data['architecture']`` (after the warm-up) with the
+        ``mutator`` optimizer, then a weight step on ``data['weights']`` with the
+        ``architecture`` optimizer.
 
         Args:
             data: ``architecture`` and ``weights`` batches (SearchSplitDataset).
@@ -235,8 +237,7 @@ class NPPNet(BaseSegmentor):
             raise TypeError('NPPNet: searching needs an optim_wrapper with '
                             "'architecture' and 'mutator' wrappers (constructor="
                             "'SearchOptimWrapperConstructor')")
-        if not (isinstance(data, dict)
-                and {'architecture', 'weights'} <= set(data)):
+        if not (isinstance(data, dict) and {'architecture', 'weights'} <= set(data)):
             raise TypeError('NPPNet: searching needs training samples from '
                             'SearchSplitDataset (weights / architecture pairs)')
         log_vars = {}
@@ -249,8 +250,7 @@ class NPPNet(BaseSegmentor):
                 if position >= self.train_cfg['entropy_from']:
                     losses['loss_entropy'] = (
                         self.train_cfg['entropy_weight'] *
-                        self.network.entropy(
-                            self.train_cfg['entropy_reduction']))
+                        self.network.entropy(self.train_cfg['entropy_reduction']))
             loss, arch_vars = self.parse_losses(losses)
             wrapper.zero_grad()
             wrapper.update_params(loss)
@@ -266,18 +266,18 @@ class NPPNet(BaseSegmentor):
         return log_vars
 
     def predict(self, inputs: Tensor, data_samples: Optional[List] = None):
-        """Parsing, keypoints and edges of a batch (B, 3, H, W), with the
-        multi-scale and flip test of ``test_cfg``."""
+        """Parsing, keypoints and edges of a batch (B, 3, H, W), with the multi-scale
+        and flip test of ``test_cfg``."""
         metas = [s.metainfo for s in data_samples]
         size = inputs.shape[2:]
         merged = self._merge_views(inputs, metas)
         data_samples = self.postprocess_result(merged['parsing'], data_samples)
         for i, sample in enumerate(data_samples):
-            sample.pred_edge_map = PixelData(data=to_original(
-                merged['edge'][i:i + 1], sample.metainfo, size,
-                self.align_corners)[0])
-            sample.pred_instances = decode_keypoints(
-                merged['pose'][i], sample.metainfo, size, self.pose_decoder)
+            sample.pred_edge_map = PixelData(
+                data=to_original(merged['edge'][i:i + 1], sample.metainfo, size,
+                                 self.align_corners)[0])
+            sample.pred_instances = decode_keypoints(merged['pose'][i], sample.metainfo,
+                                                     size, self.pose_decoder)
         return data_samples
 
     def _merge_views(self, inputs: Tensor, metas: List[dict]) -> Dict:
@@ -289,7 +289,9 @@ class NPPNet(BaseSegmentor):
         views = []
         for scale in self.test_cfg['scales']:
             scaled = inputs if scale == 1 else resize(
-                inputs, scale_factor=scale, mode='bilinear',
+                inputs,
+                scale_factor=scale,
+                mode='bilinear',
                 align_corners=self.align_corners)
             for flip in flips:
                 out = self.network(scaled.flip(3) if flip else scaled)
@@ -297,8 +299,7 @@ class NPPNet(BaseSegmentor):
                 edge = last.get('edge', out['initial']['edge'])
                 view = dict(
                     parsing=self._resize(last['parsing'], size).softmax(1),
-                    edge=self._resize(edge_logit(edge),
-                                      heatmap_size).sigmoid(),
+                    edge=self._resize(edge_logit(edge), heatmap_size).sigmoid(),
                     pose=self._resize(last['pose'], heatmap_size))
                 if flip:
                     view = self._unflip(view, metas)
@@ -306,8 +307,8 @@ class NPPNet(BaseSegmentor):
         return {k: sum(v[k] for v in views) / len(views) for k in views[0]}
 
     def _flip_meta(self, metas: List[dict], key: str):
-        """``key`` from the samples' metainfo, else from the model's
-        ``dataset_meta`` (set by the Runner or :func:`mmhtc.apis.init_model`)."""
+        """``key`` from the samples' metainfo, else from the model's ``dataset_meta``
+        (set by the Runner or :func:`mmhtc.apis.init_model`)."""
         value = metas[0].get(key)
         if value is None:
             value = (getattr(self, 'dataset_meta', None) or {}).get(key)
@@ -323,13 +324,15 @@ class NPPNet(BaseSegmentor):
         Heatmaps are also shifted one pixel to the right (mmpose's
         ``shift_heatmap``): the targets put joint x at x / 4 and the image flip
         maps x to W - 1 - x, so a flipped heatmap's peak lands 3 / 4 of a pixel
-        left of the unflipped one's."""
+        left of the unflipped one's.
+        """
         classes = torch.from_numpy(
             flip_permutation(view['parsing'].shape[1],
                              self._flip_meta(metas, 'class_flip_pairs')))
         return dict(
             parsing=view['parsing'].flip(3)[:, classes.to(view['parsing'].device)],
             edge=view['edge'].flip(3),
-            pose=flip_heatmaps(view['pose'],
-                               list(self._flip_meta(metas, 'flip_indices')),
-                               shift_heatmap=True))
+            pose=flip_heatmaps(
+                view['pose'],
+                list(self._flip_meta(metas, 'flip_indices')),
+                shift_heatmap=True))

@@ -41,14 +41,15 @@ def person_crop(img: np.ndarray, bbox: np.ndarray, padding: float,
     center, scale = bbox_xyxy2cs(np.asarray(bbox, np.float32)[None], padding)
     results = TopdownAffine(tuple(int(v) for v in input_size))(
         dict(img=img, bbox_center=center, bbox_scale=scale))
-    warp_mat = get_warp_matrix(results['input_center'], results['input_scale'],
-                               0.0, results['input_size'])
+    warp_mat = get_warp_matrix(results['input_center'], results['input_scale'], 0.0,
+                               results['input_size'])
     return results['img'], warp_mat
 
 
-def paste_to_image(maps: np.ndarray, warp_mat: np.ndarray,
-                   image_size: Tuple[int, int], nearest: bool = False
-                   ) -> np.ndarray:
+def paste_to_image(maps: np.ndarray,
+                   warp_mat: np.ndarray,
+                   image_size: Tuple[int, int],
+                   nearest: bool = False) -> np.ndarray:
     """Warp maps over a person crop back into the image (the inverse crop).
 
     Args:
@@ -62,9 +63,12 @@ def paste_to_image(maps: np.ndarray, warp_mat: np.ndarray,
     """
     flags = (cv2.INTER_NEAREST if nearest else cv2.INTER_LINEAR) | \
         cv2.WARP_INVERSE_MAP
-    out = cv2.warpAffine(maps.transpose(1, 2, 0), warp_mat,
-                         (image_size[1], image_size[0]), flags=flags,
-                         borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    out = cv2.warpAffine(
+        maps.transpose(1, 2, 0),
+        warp_mat, (image_size[1], image_size[0]),
+        flags=flags,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=0)
     return out.reshape(*image_size, len(maps)).transpose(2, 0, 1)
 
 
@@ -94,11 +98,10 @@ def merge_parsing(probs: np.ndarray, inside: np.ndarray) -> np.ndarray:
 
 
 def class_probabilities(seg_logits: Tensor) -> Tensor:
-    """(C, h, w) ``seg_logits`` as probabilities: NPPNet stores probabilities
-    there already, mmseg's segmentors logits (softmax over C)."""
+    """(C, h, w) ``seg_logits`` as probabilities: NPPNet stores probabilities there
+    already, mmseg's segmentors logits (softmax over C)."""
     sums = seg_logits.sum(0)
-    if seg_logits.min() >= 0 and torch.allclose(sums, torch.ones_like(sums),
-                                                atol=1e-4):
+    if seg_logits.min() >= 0 and torch.allclose(sums, torch.ones_like(sums), atol=1e-4):
         return seg_logits
     return seg_logits.softmax(0)
 
@@ -170,7 +173,9 @@ class TopDownHuman(BaseModel):
         self.input_size = tuple(int(v) for v in input_size)
         self.padding = padding
         self.detector_cfg = {
-            'score_thr': 0.5, 'person_label': 0, **detector
+            'score_thr': 0.5,
+            'person_label': 0,
+            **detector
         } if detector is not None else None
         # in a list: the detector's weights stay out of this model's state dict
         self._detector: list = []
@@ -206,13 +211,13 @@ class TopDownHuman(BaseModel):
             device = next(self.parameters()).device
             with DefaultScope.overwrite_default_scope('mmdet'):
                 self._detector.append(
-                    init_detector(self.detector_cfg['config'],
-                                  self.detector_cfg['checkpoint'],
-                                  device=str(device)))
+                    init_detector(
+                        self.detector_cfg['config'],
+                        self.detector_cfg['checkpoint'],
+                        device=str(device)))
         return self._detector[0] if self._detector else None
 
-    def person_boxes(self, img: np.ndarray, sample) -> Tuple[np.ndarray,
-                                                             np.ndarray]:
+    def person_boxes(self, img: np.ndarray, sample) -> Tuple[np.ndarray, np.ndarray]:
         """Boxes (N, 4) xyxy and scores (N, ) of the persons of one image."""
         if 'person_bboxes' in sample.metainfo:
             boxes = np.asarray(sample.metainfo['person_bboxes'], np.float32)
@@ -246,13 +251,15 @@ class TopDownHuman(BaseModel):
         return data_samples
 
     def _crop_samples(self, sample, count: int) -> List[SegDataSample]:
-        meta = {
-            k: v
-            for k, v in sample.metainfo.items() if k not in IMAGE_ONLY_META
-        }
+        meta = {k: v for k, v in sample.metainfo.items() if k not in IMAGE_ONLY_META}
         size = self.input_size[::-1]
-        meta.update(img_shape=size, ori_shape=size, pad_shape=size,
-                    scale_factor=(1.0, 1.0), flip=False, flip_direction=None)
+        meta.update(
+            img_shape=size,
+            ori_shape=size,
+            pad_shape=size,
+            scale_factor=(1.0, 1.0),
+            flip=False,
+            flip_direction=None)
         return [SegDataSample(metainfo=copy.deepcopy(meta)) for _ in range(count)]
 
     def _predict_image(self, img: Tensor, sample) -> None:
@@ -261,8 +268,7 @@ class TopDownHuman(BaseModel):
         boxes, box_scores = self.person_boxes(image, sample)
         crops, warps = [], []
         for box in boxes:
-            crop, warp_mat = person_crop(image, box, self.padding,
-                                         self.input_size)
+            crop, warp_mat = person_crop(image, box, self.padding, self.input_size)
             crops.append(torch.from_numpy(crop.transpose(2, 0, 1).copy()))
             warps.append(warp_mat)
         num_kpt = len(sample.metainfo.get('flip_indices', ()))
@@ -272,34 +278,32 @@ class TopDownHuman(BaseModel):
         edge, parsing = None, True
         if crops:
             data = self.model.data_preprocessor(
-                dict(inputs=crops,
-                     data_samples=self._crop_samples(sample, len(crops))),
+                dict(inputs=crops, data_samples=self._crop_samples(sample, len(crops))),
                 False)
             outs = self.model.predict(data['inputs'], data['data_samples'])
             inside = np.stack([
-                paste_to_image(np.ones((1, *self.input_size[::-1]), np.float32),
-                               w, (height, width))[0] for w in warps
+                paste_to_image(
+                    np.ones((1, *self.input_size[::-1]), np.float32), w,
+                    (height, width))[0] for w in warps
             ])
             parsing = 'seg_logits' in outs[0]
             if parsing:
                 probs = np.stack([
                     paste_to_image(
-                        class_probabilities(o.seg_logits.data).float().cpu()
-                        .numpy(), w, (height, width))
-                    for o, w in zip(outs, warps)
+                        class_probabilities(o.seg_logits.data).float().cpu().numpy(), w,
+                        (height, width)) for o, w in zip(outs, warps)
                 ])
                 scores = merge_parsing(probs, inside)
             if 'pred_edge_map' in outs[0]:
                 edge = np.stack([
-                    paste_to_image(o.pred_edge_map.data.float().cpu().numpy(),
-                                   w, (height, width))[0]
-                    for o, w in zip(outs, warps)
+                    paste_to_image(o.pred_edge_map.data.float().cpu().numpy(), w,
+                                   (height, width))[0] for o, w in zip(outs, warps)
                 ]).max(0)
             if 'pred_instances' in outs[0]:
                 keypoints = np.stack([
                     keypoints_to_image(
-                        np.asarray(o.pred_instances.keypoints[0], np.float64),
-                        w) for o, w in zip(outs, warps)
+                        np.asarray(o.pred_instances.keypoints[0], np.float64), w)
+                    for o, w in zip(outs, warps)
                 ]).astype(np.float32)
                 keypoint_scores = np.stack([
                     np.asarray(o.pred_instances.keypoint_scores[0], np.float32)
@@ -309,11 +313,12 @@ class TopDownHuman(BaseModel):
         if parsing:
             seg_logits = torch.from_numpy(scores).to(device)
             sample.seg_logits = PixelData(data=seg_logits)
-            sample.pred_sem_seg = PixelData(
-                data=seg_logits.argmax(0, keepdim=True))
+            sample.pred_sem_seg = PixelData(data=seg_logits.argmax(0, keepdim=True))
         if edge is not None:
             sample.pred_edge_map = PixelData(
                 data=torch.from_numpy(edge[None]).to(device))
         sample.pred_instances = InstanceData(
-            keypoints=keypoints, keypoint_scores=keypoint_scores,
-            bboxes=boxes, bbox_scores=box_scores)
+            keypoints=keypoints,
+            keypoint_scores=keypoint_scores,
+            bboxes=boxes,
+            bbox_scores=box_scores)

@@ -10,7 +10,9 @@ from mmseg.models.utils import resize
 from torch import Tensor
 
 
-def to_original(maps: Tensor, meta: Dict, input_size: Sequence[int],
+def to_original(maps: Tensor,
+                meta: Dict,
+                input_size: Sequence[int],
                 align_corners: bool = False) -> Tensor:
     """(1, C, h, w) maps over the padded input -> (1, C, *ori_shape).
 
@@ -34,8 +36,8 @@ def to_original(maps: Tensor, meta: Dict, input_size: Sequence[int],
         maps = maps.flip(3 if meta.get('flip_direction') == 'horizontal' else 2)
     if 'canvas_matrix' in meta:
         return warp_back(maps, meta['canvas_matrix'], meta['ori_shape'][:2])
-    return resize(maps, meta['ori_shape'][:2], mode='bilinear',
-                  align_corners=align_corners)
+    return resize(
+        maps, meta['ori_shape'][:2], mode='bilinear', align_corners=align_corners)
 
 
 def warp_back(maps: Tensor, matrix: np.ndarray, shape: Sequence[int]) -> Tensor:
@@ -48,9 +50,12 @@ def warp_back(maps: Tensor, matrix: np.ndarray, shape: Sequence[int]) -> Tensor:
     height, width = maps.shape[2:]
     index = np.arange(height * width, dtype=np.float32).reshape(height, width)
     index = cv2.warpAffine(
-        index, cv2.invertAffineTransform(np.asarray(matrix, dtype=np.float64)),
-        (int(shape[1]), int(shape[0])), flags=cv2.INTER_NEAREST,
-        borderMode=cv2.BORDER_CONSTANT, borderValue=-1)
+        index,
+        cv2.invertAffineTransform(np.asarray(matrix, dtype=np.float64)),
+        (int(shape[1]), int(shape[0])),
+        flags=cv2.INTER_NEAREST,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=-1)
     index = torch.from_numpy(index.astype(np.int64)).to(maps.device)
     inside = index >= 0
     flat = maps.flatten(2)[..., index.clamp(min=0)]
@@ -74,9 +79,10 @@ def decode_keypoints(heatmaps: Tensor, meta: Dict, input_size: Sequence[int],
     height, width = heatmaps.shape[1:]
     with KEYPOINT_CODECS.switch_scope_and_registry('mmpose') as codecs:
         codec = codecs.build(
-            dict(decoder,
-                 input_size=(input_size[1], input_size[0]),
-                 heatmap_size=(width, height)))
+            dict(
+                decoder,
+                input_size=(input_size[1], input_size[0]),
+                heatmap_size=(width, height)))
     keypoints, scores = codec.decode(heatmaps.detach().float().cpu().numpy())
     if 'canvas_matrix' in meta:
         inverse = cv2.invertAffineTransform(
