@@ -1,4 +1,5 @@
 """Loading the checkpoints of one's own training runs under torch >= 2.6."""
+import os
 import os.path as osp
 
 import torch
@@ -37,3 +38,23 @@ def trust_local_checkpoints() -> None:
     """
     CheckpointLoader.register_scheme(
         prefixes='', loader=load_local_training_checkpoint, force=True)
+
+
+def save_converted_checkpoint(state_dict: dict, dst: str, source: str,
+                              config: str) -> None:
+    """Write converted release weights as an mmengine checkpoint.
+
+    Args:
+        state_dict: The weights under the model's names, every key of ``config``'s
+            model.
+        dst: The output file (its folder is created).
+        source: What the weights were converted from, kept in ``meta['source']``.
+        config: The config whose model holds them, kept by name in ``meta``.
+    """
+    os.makedirs(osp.dirname(osp.abspath(dst)), exist_ok=True)
+    torch.save(
+        dict(
+            meta=dict(source=source, config=osp.basename(config)),
+            state_dict=state_dict), dst)
+    print(f'wrote {dst}: {len(state_dict)} tensors, every key of '
+          f'{osp.basename(config)} set')

@@ -65,7 +65,6 @@ Unused release layers are dropped: ``edge_layer.conv4`` (per-level edge logits w
 results the release overwrites), ``layer6.conv1`` and ``layer6.conv2``.
 """
 import argparse
-import os
 import os.path as osp
 from collections import OrderedDict
 from typing import Dict, List, Sequence, Tuple
@@ -239,6 +238,7 @@ def parse_args() -> argparse.Namespace:
 
 
 def main() -> None:
+    from mmhtc.apis import save_converted_checkpoint
     args = parse_args()
     from mmengine.config import Config
     checkpoint = torch.load(args.src, map_location='cpu', weights_only=True)
@@ -251,13 +251,7 @@ def main() -> None:
         raise SystemExit(f'corrpm_to_mmhtc: {args.config} does not hold the '
                          f'release; missing: {missing}; unexpected: '
                          f'{unexpected}')
-    os.makedirs(osp.dirname(osp.abspath(args.dst)), exist_ok=True)
-    torch.save(
-        dict(
-            meta=dict(source='CorrPM release', config=osp.basename(args.config)),
-            state_dict=state_dict), args.dst)
-    print(f'wrote {args.dst}: {len(state_dict)} tensors, every key of '
-          f'{osp.basename(args.config)} set')
+    save_converted_checkpoint(state_dict, args.dst, 'CorrPM release', args.config)
 
 
 if __name__ == '__main__':

@@ -48,7 +48,6 @@ their upsampling; interaction operations followed by a channel map) has its keys
 under ``0.``, the interaction's channel map under ``1.1.``.
 """
 import argparse
-import os
 import os.path as osp
 import re
 from collections import OrderedDict
@@ -253,18 +252,13 @@ def parse_args() -> argparse.Namespace:
 
 
 def main() -> None:
+    from mmhtc.apis import save_converted_checkpoint
     args = parse_args()
     checkpoint = torch.load(args.src, map_location='cpu', weights_only=True)
     model = build_model(args.config)
     state_dict = convert(checkpoint, model)
     model.load_state_dict(state_dict, strict=True)
-    os.makedirs(osp.dirname(osp.abspath(args.dst)), exist_ok=True)
-    torch.save(
-        dict(
-            meta=dict(source='NPPNet release', config=osp.basename(args.config)),
-            state_dict=state_dict), args.dst)
-    print(f'wrote {args.dst}: {len(state_dict)} tensors, every key of '
-          f'{osp.basename(args.config)} set')
+    save_converted_checkpoint(state_dict, args.dst, 'NPPNet release', args.config)
 
 
 if __name__ == '__main__':
