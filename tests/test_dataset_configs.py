@@ -62,10 +62,34 @@ def test_cihp_parsing(shared_data, tmp_path):
     assert sample.gt_sem_seg.data.shape == (1, 384, 384)
 
 
+def one_person_coco(path, root, names, num_keypoints=14) -> str:
+    """A COCO-format pose file with one person per image: the box of the image's
+    middle half and its keypoints on the box's diagonal, all visible."""
+    images, annotations = [], []
+    for i, name in enumerate(names):
+        w, h = Image.open(osp.join(root, 'JPEGImages', name)).size
+        x, y = w / 4, h / 4
+        t = np.linspace(0, 1, num_keypoints)
+        keypoints = np.stack([x + t * w / 2, y + t * h / 2, np.full_like(t, 2)], 1)
+        images.append(dict(id=i, file_name=name, width=w, height=h))
+        annotations.append(
+            dict(
+                id=i,
+                image_id=i,
+                category_id=1,
+                bbox=[x, y, w / 2, h / 2],
+                keypoints=keypoints.ravel().tolist(),
+                num_keypoints=num_keypoints,
+                iscrowd=0))
+    path.write_text(json.dumps(dict(images=images, annotations=annotations)))
+    return str(path)
+
+
 def test_pascal_person_part(shared_data, tmp_path):
+    """Training samples are person crops (top-down) at the crop size."""
     root = osp.join(shared_data, 'pascal_person_part')
     names = open(osp.join(root, 'train_id.txt')).read().split()
-    pose = empty_coco(tmp_path / 'pose.json', [n + '.jpg' for n in names])
+    pose = one_person_coco(tmp_path / 'pose.json', root, [n + '.jpg' for n in names])
     _, packed = run_train_pipeline(
         'pascal_person_part.py',
         'mmseg',
@@ -73,6 +97,7 @@ def test_pascal_person_part(shared_data, tmp_path):
         pose_file=pose,
         data_prefix=dict(
             img_path='JPEGImages', seg_map_path='pascal_person_part_gt_DERIVED'))
+    assert packed['inputs'].shape == (3, 384, 384)
     assert packed['data_samples'].gt_fields.heatmaps.shape == (14, 96, 96)
     values = set(packed['data_samples'].gt_sem_seg.data.unique().tolist())
     assert values <= set(range(7)) | {255}
