@@ -11,6 +11,7 @@ from mmengine.registry import init_default_scope
 from mmseg.registry import MODELS
 
 from mmhtc.models.nas import load_genotype, save_genotype
+from mmhtc.models.segmentors import TopDownHuman
 
 PAPER_GENOTYPE = osp.join(REPO_ROOT, 'configs', 'nppnet', 'genotypes',
                           'nppnet_lip_paper.yaml')
@@ -21,7 +22,8 @@ CONFIGS = sorted(glob.glob(osp.join(REPO_ROOT, 'configs', 'nppnet', '*.py')))
 def build(path: str, **network):
     """The config's model on the meta device (paper sizes, no memory)."""
     cfg = Config.fromfile(path)
-    cfg.model.network.update(network)
+    nppnet = cfg.model.model if cfg.model.type == 'TopDownHuman' else cfg.model
+    nppnet.network.update(network)
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     with torch.device('meta'):
         return MODELS.build(cfg.model)
@@ -32,7 +34,10 @@ def test_config_builds_or_names_the_stage_to_run_first(path, tmp_path):
     """Configs that continue a search stage build from the genotype given on the command
     line; without it (or with a missing file) the error names the key, the file and the
     config of the stage that writes it."""
-    network = Config.fromfile(path).model.network
+    model_cfg = Config.fromfile(path).model
+    # TopDownHuman (PASCAL-Person-Part) holds the NPPNet as its ``model``
+    network = (model_cfg.model
+               if model_cfg.type == 'TopDownHuman' else model_cfg).network
     stage = network.get('genotype_from')
     if stage:
         assert osp.isfile(osp.join(REPO_ROOT, stage)), stage
@@ -50,9 +55,10 @@ def test_config_builds_or_names_the_stage_to_run_first(path, tmp_path):
         model = build(path, genotype=missing)
     else:
         model = build(path)
-    assert model.searching == bool(network.get('search'))
+    nppnet = model.model if isinstance(model, TopDownHuman) else model
+    assert nppnet.searching == bool(network.get('search'))
     if 'search' in network or 'genotype_from' in network:
-        assert model.train_cfg['entropy_weight'] == 0.25
+        assert nppnet.train_cfg['entropy_weight'] == 0.25
     norms = [
         m for m in model.modules()
         if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
