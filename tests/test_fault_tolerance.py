@@ -68,6 +68,9 @@ def test_sigkill_then_resume_continues_exactly(synthetic_lip, tmp_path):
     cfg.param_scheduler = []
     cfg.default_hooks.checkpoint.type = 'AtomicCheckpointHook'
     cfg.log_processor = dict(window_size=1)
+    # Visualizers are global by name: one of an earlier Runner in this process would
+    # keep writing the scalars into that Runner's folder.
+    cfg.visualizer.name = f'visualizer_{tmp_path.name}'
     config = str(tmp_path / 'small.py')
     cfg.dump(config)
     killed_dir = str(tmp_path / 'killed')
