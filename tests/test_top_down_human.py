@@ -16,8 +16,8 @@ from PIL import Image
 
 from mmhtc.datasets import PascalPersonPartHumanDataset
 from mmhtc.models.segmentors import TopDownHuman
-from mmhtc.models.segmentors.top_down_human import (keypoints_to_image, merge_parsing,
-                                                    paste_to_image, person_crop)
+from mmhtc.models.utils.person_crops import (keypoints_to_image, merge_parsing,
+                                             paste_to_image, person_crop)
 
 PAPER_GENOTYPE = osp.join(REPO_ROOT, 'configs', 'nppnet', 'genotypes',
                           'nppnet_lip_paper.yaml')

@@ -34,7 +34,8 @@ from mmpose.structures.utils import revert_heatmap
 from torch import Tensor, nn
 
 from ..datasets.base import BaseHumanDataset
-from ..models.segmentors.top_down_human import TopDownHuman, merge_parsing
+from ..models.segmentors.top_down_human import TopDownHuman
+from ..models.utils.person_crops import merge_parsing
 from ..models.utils.predictions import to_original
 from ..registry import POSE_DATASETS, SEG_DATASETS
 from ..structures import HumanResult, human_result
@@ -226,7 +227,7 @@ def _merge_persons(merged, samples: List) -> None:
     """The persons' parsing and edge maps (``pred_fields``) as image maps.
 
     Per pixel, the parsing is arbitrated over the persons by
-    :func:`~mmhtc.models.segmentors.top_down_human.merge_parsing` (background
+    :func:`~mmhtc.models.utils.person_crops.merge_parsing` (background
     where no box reaches); the edge takes the highest probability.
     """
     fields = [sample.pred_fields for sample in samples]

@@ -35,8 +35,8 @@ from PIL import Image
 
 from mmhtc.apis import inference_human, init_model
 from mmhtc.datasets.metainfo import LIP_CLASSES
-from mmhtc.models.segmentors.top_down_human import (class_probabilities, merge_parsing,
-                                                    paste_to_image)
+from mmhtc.models.utils.person_crops import (class_probabilities, merge_parsing,
+                                             paste_to_image)
 
 
 def read_persons(ann_file: str, image_dir: str) -> Dict[str, List[dict]]:
